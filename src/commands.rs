@@ -1,0 +1,361 @@
+//! The commands: each resolves its arguments into settings, runs the library, and prints.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Serialize;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, TERMINATED};
+
+use crate::cli::{Cli, Command, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
+use crate::index::{IndexHome, OpenError, PaperIndex};
+use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
+use crate::query::Ranking;
+use crate::render;
+use crate::search::{Engine, Request, SearchError};
+
+/// How a command ended, for the exit code (grep's convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Something was found (exit 0).
+    Found,
+    /// Nothing was found (exit 1).
+    NotFound,
+}
+
+/// The default index directory, relative to the working directory.
+pub const DEFAULT_INDEX: &str = "index";
+/// The default corpus, relative to the working directory.
+pub const DEFAULT_CORPUS: &str = "corpus";
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Status> {
+    let home = IndexHome::new(cli.index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)));
+    match cli.command {
+        Command::Search(args) => search(&home, &args),
+        Command::Index(args) => index(&home, &args),
+        Command::Remove(args) => remove(&home, &args),
+        Command::Stats(args) => stats(&home, &args),
+    }
+}
+
+/// Opens the index for searching, building or refreshing it first where it is missing, older
+/// than its sources, or from another paperdex version. Says so in one line on stderr.
+pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
+    let inputs = match home.open() {
+        Ok(opened) => {
+            if !home.is_stale(&opened.manifest) {
+                return Ok(opened);
+            }
+            let inputs = opened.manifest.inputs.clone();
+            eprintln!(
+                "paperdex: sources changed since the index in {} was built; rebuilding it",
+                home.dir.display()
+            );
+            drop(opened);
+            match rebuild_quietly(home, &inputs) {
+                Ok(()) => {}
+                Err(e) => eprintln!("paperdex: warning: could not rebuild, searching the old index: {e:#}"),
+            }
+            return home
+                .open()
+                .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()));
+        }
+        Err(OpenError::Missing) => {
+            let corpus = Path::new(DEFAULT_CORPUS);
+            if !corpus.is_dir() {
+                bail!(
+                    "no index in {} and no {DEFAULT_CORPUS}/ directory to build one from\nhint: build one with `paperdex index FILE...` (listings .txt or JSON Lines .jsonl[.gz]), or run where {DEFAULT_CORPUS}/ is",
+                    home.dir.display()
+                );
+            }
+            eprintln!(
+                "paperdex: no index in {}; building it from {DEFAULT_CORPUS}/",
+                home.dir.display()
+            );
+            vec![corpus.to_path_buf()]
+        }
+        Err(OpenError::Format { found }) => {
+            let inputs = home.recorded_inputs();
+            if inputs.is_empty() {
+                bail!(
+                    "the index in {} was built by another paperdex version (format {found}); rebuild it with `paperdex index --rebuild SOURCES`",
+                    home.dir.display()
+                );
+            }
+            eprintln!(
+                "paperdex: the index in {} was built by another paperdex version; rebuilding it",
+                home.dir.display()
+            );
+            inputs
+        }
+        Err(OpenError::Broken(e)) => bail!(
+            "cannot read the index in {}: {e:#}\nhint: rebuild it with `paperdex index --rebuild SOURCES`",
+            home.dir.display()
+        ),
+    };
+    rebuild_quietly(home, &inputs)?;
+    home.open()
+        .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()))
+}
+
+/// A build on behalf of `search`: keeps what is valid and warns about the rest.
+fn rebuild_quietly(home: &IndexHome, inputs: &[PathBuf]) -> Result<()> {
+    let opts = IngestOptions {
+        mode: Mode::Rebuild,
+        skip_invalid: true,
+        ..IngestOptions::default()
+    };
+    let summary = ingest::ingest(home, inputs, &opts)?;
+    for p in &summary.problems {
+        eprintln!("paperdex: warning: skipped {p}");
+    }
+    Ok(())
+}
+
+fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
+    let query = args.query.join(" ");
+    let opened = open_for_search(home)?;
+    let mut engine = Engine::new(opened.searcher(), opened.fields, Ranking::default());
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let notes = |notes: &[String]| {
+        for n in notes {
+            eprintln!("paperdex: note: {n}");
+        }
+    };
+    let no_words = |e: SearchError| -> Result<Status> {
+        match e {
+            SearchError::Empty if !query.trim().is_empty() => {
+                eprintln!("paperdex: the query `{query}` has no words to search for");
+                Ok(Status::NotFound)
+            }
+            e => Err(anyhow!(e)),
+        }
+    };
+    if args.count {
+        let (n, found_notes) = match engine.count(&query, args.all) {
+            Ok(x) => x,
+            Err(e) => return no_words(e),
+        };
+        notes(&found_notes);
+        writeln!(out, "{n}")?;
+        out.flush()?;
+        return Ok(if n > 0 {
+            Status::Found
+        } else {
+            Status::NotFound
+        });
+    }
+    let available = opened.num_papers() as usize;
+    let request = Request {
+        query: &query,
+        all: args.all,
+        // Never ask tantivy for more than there is: its top-K heap is sized by the limit.
+        limit: args.limit.min(available.saturating_sub(args.offset)),
+        offset: args.offset.min(available),
+        explain: args.explain,
+    };
+    let answer = match engine.search(&request) {
+        Ok(a) => a,
+        Err(e) => return no_words(e),
+    };
+    notes(&answer.notes);
+    let color = !args.json && args.color.enabled();
+    for hit in &answer.hits {
+        if args.json {
+            render::hit_json(&mut out, hit)?;
+        } else {
+            render::hit_text(&mut out, hit, color)?;
+        }
+    }
+    out.flush()?;
+    Ok(if answer.hits.is_empty() {
+        Status::NotFound
+    } else {
+        Status::Found
+    })
+}
+
+fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
+    let sources = if args.sources.is_empty() {
+        vec![PathBuf::from(DEFAULT_CORPUS)]
+    } else {
+        args.sources.clone()
+    };
+    let opts = IngestOptions {
+        mode: if args.add {
+            Mode::Add
+        } else if args.rebuild {
+            Mode::Rebuild
+        } else {
+            Mode::Replace
+        },
+        threads: args
+            .threads
+            .map_or_else(ingest::default_threads, usize::from),
+        memory_mb: args.memory,
+        skip_invalid: args.skip_invalid,
+        progress: true,
+    };
+    let summary = ingest::ingest(home, &sources, &opts)?;
+    report_ingest(&summary, home);
+    if args.json {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        serde_json::to_writer(&mut out, &summary)?;
+        writeln!(out)?;
+    }
+    Ok(Status::Found)
+}
+
+/// The ingest summary on stderr: per source, then totals.
+fn report_ingest(s: &IngestSummary, home: &IndexHome) {
+    for src in &s.sources {
+        let mut line = format!("paperdex: {}: {} papers", src.path.display(), src.papers);
+        if let Some(total) = src.header_total {
+            if total != src.papers {
+                line.push_str(&format!(" (its header says {total})"));
+            }
+        }
+        if src.invalid > 0 {
+            line.push_str(&format!(", {} invalid skipped", src.invalid));
+        }
+        eprintln!("{line}");
+    }
+    for p in &s.problems {
+        eprintln!("paperdex: skipped {p}");
+    }
+    let rate = if s.seconds > 0.0 {
+        s.read as f64 / s.seconds
+    } else {
+        0.0
+    };
+    eprintln!(
+        "paperdex: read {} papers ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated, {} skipped, {} removed; index in {}: {} papers, {}",
+        s.read,
+        render::bytes(s.bytes),
+        s.seconds,
+        rate,
+        s.added,
+        s.updated,
+        s.skipped,
+        s.removed,
+        home.dir.display(),
+        s.documents,
+        render::bytes(s.index_bytes),
+    );
+}
+
+fn remove(home: &IndexHome, args: &RemoveArgs) -> Result<Status> {
+    let (removed, missing) = ingest::remove(home, &args.ids)?;
+    for id in &missing {
+        eprintln!("paperdex: no paper with id {id}");
+    }
+    eprintln!("paperdex: removed {} paper(s)", removed.len());
+    Ok(if removed.is_empty() {
+        Status::NotFound
+    } else {
+        Status::Found
+    })
+}
+
+/// What `stats` reports.
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub index: PathBuf,
+    pub documents: u64,
+    pub deleted: u64,
+    pub segments: usize,
+    pub bytes: u64,
+    pub venues: BTreeMap<String, u64>,
+    pub sources: Vec<PathBuf>,
+    pub built_at: u64,
+    pub format: u32,
+}
+
+/// Gathers the statistics of an opened index.
+pub fn gather_stats(opened: &PaperIndex) -> Result<Stats> {
+    let searcher = opened.searcher();
+    let mut venues = BTreeMap::new();
+    let mut deleted = 0;
+    for segment in searcher.segment_readers() {
+        deleted += u64::from(segment.num_deleted_docs());
+        let inverted = segment.inverted_index(opened.fields.venue)?;
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let venue = String::from_utf8_lossy(terms.key()).into_owned();
+            let mut postings =
+                inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            let mut alive = 0;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    alive += 1;
+                }
+                doc = postings.advance();
+            }
+            if alive > 0 {
+                *venues.entry(venue).or_insert(0) += alive;
+            }
+        }
+    }
+    Ok(Stats {
+        index: opened.path.clone(),
+        documents: searcher.num_docs(),
+        deleted,
+        segments: searcher.segment_readers().len(),
+        bytes: ingest::dir_size(&opened.path),
+        venues,
+        sources: opened
+            .manifest
+            .sources
+            .iter()
+            .map(|s| s.path.clone())
+            .collect(),
+        built_at: opened.manifest.built_at,
+        format: opened.manifest.format,
+    })
+}
+
+fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
+    let opened = home.open().map_err(|e| match e {
+        OpenError::Missing => anyhow!(
+            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
+            home.dir.display()
+        ),
+        e => anyhow!("cannot read the index in {}: {e}", home.dir.display()),
+    })?;
+    let stats = gather_stats(&opened).context("reading index statistics")?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer(&mut out, &stats)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "index     {}", stats.index.display())?;
+        writeln!(out, "documents {}", stats.documents)?;
+        writeln!(out, "deleted   {}", stats.deleted)?;
+        writeln!(out, "segments  {}", stats.segments)?;
+        writeln!(out, "size      {}", render::bytes(stats.bytes))?;
+        writeln!(out, "built     {}", render::utc(stats.built_at))?;
+        writeln!(out, "sources")?;
+        for s in &stats.sources {
+            writeln!(out, "  {}", s.display())?;
+        }
+        writeln!(out, "venues")?;
+        let width = stats
+            .venues
+            .keys()
+            .map(|v| v.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (venue, n) in &stats.venues {
+            writeln!(out, "  {venue:<width$}  {n}")?;
+        }
+    }
+    out.flush()?;
+    Ok(Status::Found)
+}

@@ -1,0 +1,387 @@
+//! The index home: a directory holding one paperdex index, its manifest and its write lock.
+//!
+//! Layout of `DIR` (default `index/`):
+//! - `paperdex.json`: the manifest: format version, the tantivy directory in use, the sources
+//!   the index was built from with their fingerprints, and when it was built;
+//! - `gen-*/`: tantivy index directories; the manifest names the one in use;
+//! - `paperdex.lock`: held by the one process that writes.
+//!
+//! Invariants: the manifest is replaced only by an atomic rename, after the directory it names is
+//! complete and committed, so a reader sees the old index or the new one, never a part; a full
+//! build happens in a fresh `gen-*` directory, so a failed or killed build leaves the old index
+//! as it was; paperdex never deletes a directory that has no paperdex manifest.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
+
+use crate::analyzer;
+use crate::schema::{self, Fields};
+
+/// Version of the on-disk layout: schema, analyzers and manifest together. An index with another
+/// version is never searched, since its terms were made by other analyzers.
+pub const FORMAT_VERSION: u32 = 100 + analyzer::ANALYZER_VERSION;
+
+const MANIFEST: &str = "paperdex.json";
+const LOCK: &str = "paperdex.lock";
+const GEN_PREFIX: &str = "gen-";
+
+/// What the manifest records about one source file, to tell when the index is older than it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStamp {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// Modification time in nanoseconds since the epoch; 0 where the platform gives none.
+    pub modified_ns: u128,
+}
+
+impl SourceStamp {
+    pub fn of(path: &Path) -> Result<SourceStamp> {
+        let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Ok(SourceStamp {
+            path: path.to_path_buf(),
+            bytes: meta.len(),
+            modified_ns,
+        })
+    }
+}
+
+/// The manifest, `DIR/paperdex.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// The `gen-*` directory in use, relative to the index home.
+    pub generation: String,
+    /// Source arguments as given (files or directories), made absolute.
+    pub inputs: Vec<PathBuf>,
+    /// Every source file read, with its fingerprint at the time it was read.
+    pub sources: Vec<SourceStamp>,
+    /// Unix time, seconds.
+    pub built_at: u64,
+    pub paperdex_version: String,
+}
+
+/// Why an index home cannot be searched as it is.
+#[derive(Debug)]
+pub enum OpenError {
+    /// There is no index (no manifest) in the directory.
+    Missing,
+    /// The index was made by a paperdex with another format.
+    Format { found: u32 },
+    /// Anything else: unreadable, corrupt, not an index.
+    Broken(anyhow::Error),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Missing => write!(f, "no index"),
+            OpenError::Format { found } => write!(
+                f,
+                "the index was built by another paperdex version (format {found}, this one reads {FORMAT_VERSION})"
+            ),
+            OpenError::Broken(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+/// An opened index, ready to search.
+pub struct PaperIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub manifest: Manifest,
+    /// The tantivy directory in use.
+    pub path: PathBuf,
+}
+
+impl PaperIndex {
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Number of papers (not counting deleted ones).
+    pub fn num_papers(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}
+
+/// Opens a tantivy index in `path` with paperdex's analyzers registered.
+pub fn open_tantivy(path: &Path) -> Result<(Index, Fields)> {
+    let dir = MmapDirectory::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let index = Index::open(dir).with_context(|| format!("opening index in {}", path.display()))?;
+    analyzer::register(index.tokenizers());
+    let fields = Fields::from_schema(&index.schema())
+        .with_context(|| format!("{} does not hold a paperdex index", path.display()))?;
+    Ok((index, fields))
+}
+
+/// Creates an empty tantivy index in the (new, empty) directory `path`.
+pub fn create_tantivy(path: &Path) -> Result<(Index, Fields)> {
+    let (schema, fields) = schema::build();
+    let index = Index::create_in_dir(path, schema)
+        .with_context(|| format!("creating index in {}", path.display()))?;
+    analyzer::register(index.tokenizers());
+    Ok((index, fields))
+}
+
+/// An in-memory index with paperdex's schema and analyzers, for tests and evaluation.
+pub fn create_in_ram() -> (Index, Fields) {
+    let (schema, fields) = schema::build();
+    let index = Index::create_in_ram(schema);
+    analyzer::register(index.tokenizers());
+    (index, fields)
+}
+
+/// The directory that holds (or will hold) an index.
+#[derive(Debug, Clone)]
+pub struct IndexHome {
+    pub dir: PathBuf,
+}
+
+/// The exclusive right to change an index home; released on drop.
+pub struct WriteLock {
+    _file: File,
+}
+
+impl IndexHome {
+    pub fn new(dir: impl Into<PathBuf>) -> IndexHome {
+        IndexHome { dir: dir.into() }
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.dir.join(MANIFEST)
+    }
+
+    /// Reads the manifest; `Ok(None)` when there is none.
+    pub fn read_manifest(&self) -> Result<Option<Manifest>> {
+        let path = self.manifest_path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        // Read the format first, so that an older manifest layout still reports its version.
+        #[derive(Deserialize)]
+        struct Version {
+            format: u32,
+        }
+        let version: Version = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a paperdex manifest", path.display()))?;
+        if version.format != FORMAT_VERSION {
+            return Ok(Some(Manifest {
+                format: version.format,
+                generation: String::new(),
+                inputs: Vec::new(),
+                sources: Vec::new(),
+                built_at: 0,
+                paperdex_version: String::new(),
+            }));
+        }
+        let manifest = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a paperdex manifest", path.display()))?;
+        Ok(Some(manifest))
+    }
+
+    /// The source arguments a manifest of any format records, to rebuild an index made by
+    /// another paperdex version from the same sources.
+    pub fn recorded_inputs(&self) -> Vec<PathBuf> {
+        #[derive(Deserialize)]
+        struct Inputs {
+            #[serde(default)]
+            inputs: Vec<PathBuf>,
+        }
+        fs::read(self.manifest_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Inputs>(&b).ok())
+            .map(|i| i.inputs)
+            .unwrap_or_default()
+    }
+
+    /// Opens the index for searching.
+    pub fn open(&self) -> std::result::Result<PaperIndex, OpenError> {
+        // A build may swap the manifest and delete the old generation between our reading the
+        // one and opening the other; the second read then names the new generation.
+        let mut last = None;
+        for _ in 0..3 {
+            match self.try_open() {
+                Err(OpenError::Broken(e)) => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(OpenError::Broken(
+            last.unwrap_or_else(|| anyhow!("cannot open index")),
+        ))
+    }
+
+    fn try_open(&self) -> std::result::Result<PaperIndex, OpenError> {
+        let manifest = match self.read_manifest() {
+            Ok(Some(m)) => m,
+            Ok(None) => return Err(OpenError::Missing),
+            Err(e) => return Err(OpenError::Broken(e)),
+        };
+        if manifest.format != FORMAT_VERSION {
+            return Err(OpenError::Format {
+                found: manifest.format,
+            });
+        }
+        let path = self.dir.join(&manifest.generation);
+        let opened = open_tantivy(&path).and_then(|(index, fields)| {
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .with_context(|| format!("reading index in {}", path.display()))?;
+            Ok((index, fields, reader))
+        });
+        let (index, fields, reader) = opened.map_err(OpenError::Broken)?;
+        Ok(PaperIndex {
+            index,
+            reader,
+            fields,
+            manifest,
+            path,
+        })
+    }
+
+    /// Takes the write lock, waiting (and saying so on stderr) while another process holds it.
+    pub fn lock(&self) -> Result<WriteLock> {
+        self.ensure_dir()?;
+        let path = self.dir.join(LOCK);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "paperdex: another paperdex is writing {}; waiting for it to finish",
+                    self.dir.display()
+                );
+                file.lock()
+                    .with_context(|| format!("locking {}", path.display()))?;
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("locking {}", path.display()))
+            }
+        }
+        Ok(WriteLock { _file: file })
+    }
+
+    /// Creates the home directory if needed; refuses a non-empty directory that is not an index
+    /// home, so that pointing `--index` at the wrong place never scatters files into it.
+    fn ensure_dir(&self) -> Result<()> {
+        if !self.dir.exists() {
+            fs::create_dir_all(&self.dir)
+                .with_context(|| format!("creating index directory {}", self.dir.display()))?;
+            return Ok(());
+        }
+        if !self.dir.is_dir() {
+            bail!("{} exists and is not a directory", self.dir.display());
+        }
+        if self.manifest_path().exists() || self.dir.join(LOCK).exists() {
+            return Ok(());
+        }
+        let foreign: Vec<_> = fs::read_dir(&self.dir)
+            .with_context(|| format!("reading {}", self.dir.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.') && name != "README.md")
+            .collect();
+        if !foreign.is_empty() {
+            bail!(
+                "{} is not empty and holds no paperdex index (found {}); choose another --index directory",
+                self.dir.display(),
+                foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// A fresh, empty generation directory to build into.
+    pub fn new_generation(&self, _lock: &WriteLock) -> Result<(String, PathBuf)> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("{GEN_PREFIX}{nanos}-{}", std::process::id());
+        let path = self.dir.join(&name);
+        fs::create_dir(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok((name, path))
+    }
+
+    /// Atomically makes `manifest` the index in use, then removes generations no longer named.
+    pub fn publish(&self, manifest: &Manifest, _lock: &WriteLock) -> Result<()> {
+        let tmp = self.dir.join(format!("{MANIFEST}.tmp"));
+        let json = serde_json::to_vec_pretty(manifest)?;
+        let mut file = File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        file.write_all(&json)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, self.manifest_path())
+            .with_context(|| format!("replacing {}", self.manifest_path().display()))?;
+        if let Ok(dir) = File::open(&self.dir) {
+            // Make the rename itself durable; failure here only weakens crash safety, so ignore.
+            let _ = dir.sync_all();
+        }
+        self.remove_stale_generations(&manifest.generation);
+        Ok(())
+    }
+
+    /// Removes `gen-*` directories other than `keep`: leftovers of replaced or interrupted builds.
+    /// Only called with the write lock held, so no build is using them.
+    pub fn remove_stale_generations(&self, keep: &str) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(GEN_PREFIX) && name != keep {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
+    /// Whether the recorded sources changed since the index was built. Sources that are gone are
+    /// not a reason to rebuild (the index is then the only copy), only changed or new ones.
+    pub fn is_stale(&self, manifest: &Manifest) -> bool {
+        let existing: Vec<PathBuf> = manifest
+            .inputs
+            .iter()
+            .filter(|p| p.exists())
+            .cloned()
+            .collect();
+        if existing.is_empty() {
+            return false;
+        }
+        let Ok(found) = crate::sources::discover(&existing) else {
+            return false;
+        };
+        found.iter().any(|source| {
+            SourceStamp::of(&source.path)
+                .map(|stamp| !manifest.sources.contains(&stamp))
+                .unwrap_or(false)
+        })
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

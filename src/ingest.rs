@@ -1,0 +1,511 @@
+//! Ingest: reads sources into an index home, reporting what happened to every record.
+//!
+//! Invariants: nothing changes in the index until a whole run succeeds (a full build goes into a
+//! fresh generation that is published only after commit; `--add` commits once, at the end); by
+//! default a run that meets invalid records changes nothing and lists them, and with
+//! `skip_invalid` it indexes the rest and counts what it skipped; a paper id is unique in the
+//! index: a later record with the same id replaces the earlier one.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use tantivy::schema::{IndexRecordOption, Term};
+use tantivy::{DocSet, Index, IndexWriter, Searcher, TantivyDocument, TERMINATED};
+
+use crate::index::{self, IndexHome, Manifest, OpenError, SourceStamp, WriteLock};
+use crate::paper::Paper;
+use crate::schema::Fields;
+use crate::sources::{self, Source};
+
+/// How a run treats what the index already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The index becomes exactly the given sources (built aside, then swapped in).
+    #[default]
+    Replace,
+    /// The given sources are added to the index in place; papers with known ids are replaced.
+    Add,
+    /// As `Replace`, but also replaces an index that cannot be opened (corrupt, older format).
+    Rebuild,
+}
+
+/// Settings of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub mode: Mode,
+    /// Indexing threads.
+    pub threads: usize,
+    /// Indexing memory budget in MiB, shared by the threads.
+    pub memory_mb: usize,
+    /// Index the valid records and count the invalid ones, rather than changing nothing.
+    pub skip_invalid: bool,
+    /// Show a progress bar (only ever drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            mode: Mode::Replace,
+            threads: default_threads(),
+            memory_mb: DEFAULT_MEMORY_MB,
+            skip_invalid: false,
+            progress: true,
+        }
+    }
+}
+
+/// Default indexing budget. tantivy flushes a segment when a thread's share fills; 512 MiB keeps
+/// segments large (fewer merges, faster queries) while staying far below a laptop's memory.
+pub const DEFAULT_MEMORY_MB: usize = 512;
+
+/// tantivy refuses less than about 15 MB per indexing thread.
+const MIN_MEMORY_PER_THREAD_MB: usize = 16;
+
+/// How many invalid records are listed by name; the rest are counted.
+const PROBLEMS_LISTED: usize = 10;
+
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// What one source contributed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceReport {
+    pub path: PathBuf,
+    pub papers: u64,
+    pub invalid: u64,
+    /// The count a listing's `| Total: N` header claims, where it has one.
+    pub header_total: Option<u64>,
+}
+
+/// What an ingest run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub sources: Vec<SourceReport>,
+    /// Valid records read.
+    pub read: u64,
+    /// Papers whose id was new to the index.
+    pub added: u64,
+    /// Papers that replaced one with the same id.
+    pub updated: u64,
+    /// Invalid records skipped (`--skip-invalid`).
+    pub skipped: u64,
+    /// Papers of the previous index that the sources no longer hold (`Replace` only).
+    pub removed: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// Papers in the index after the run.
+    pub documents: u64,
+    pub index_bytes: u64,
+    /// The first invalid records, as `file:line: what is wrong`.
+    pub problems: Vec<String>,
+}
+
+/// Turns a paper into the tantivy document that indexes and stores it.
+pub fn document(fields: &Fields, paper: &Paper) -> TantivyDocument {
+    weighted_document(fields, paper, TITLE_WEIGHT)
+}
+
+/// As [`document`], with the title written `title_weight` times into the ranking field
+/// (for measuring the choice of [`TITLE_WEIGHT`]).
+pub fn weighted_document(fields: &Fields, paper: &Paper, title_weight: usize) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &paper.id);
+    doc.add_text(fields.venue, &paper.venue);
+    if let Some(n) = paper.number {
+        doc.add_u64(fields.number, n);
+    }
+    if let Some(y) = paper.year {
+        doc.add_i64(fields.year, y);
+    }
+    doc.add_text(fields.title, &paper.title);
+    for author in &paper.authors {
+        doc.add_text(fields.authors, author);
+    }
+    doc.add_text(fields.abstract_text, &paper.abstract_text);
+    for _ in 0..title_weight {
+        doc.add_text(fields.text, &paper.title);
+    }
+    doc.add_text(fields.text, &paper.abstract_text);
+    if let Some(url) = &paper.url {
+        doc.add_text(fields.url, url);
+    }
+    doc
+}
+
+/// How many times the title is written into the ranking field: a title word says more about a
+/// paper than an abstract word, and repeating the title is how one BM25 field weights it.
+pub const TITLE_WEIGHT: usize = 2;
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// Whether a live (not deleted) paper with this id is in the searcher's snapshot.
+pub fn contains_id(searcher: &Searcher, fields: &Fields, id: &str) -> Result<bool> {
+    let term = Term::from_field_text(fields.id, id);
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.id)?;
+        let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
+            continue;
+        };
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if !segment.is_deleted(doc) {
+                return Ok(true);
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(false)
+}
+
+/// Hashes of every live id in the snapshot, to count updates and removals of a `Replace` run.
+fn live_id_hashes(searcher: &Searcher, fields: &Fields) -> Result<HashSet<u64>> {
+    let mut ids = HashSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.id)?;
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let key = terms.key();
+            let term_info = terms.value();
+            let mut postings =
+                inverted.read_postings_from_terminfo(term_info, IndexRecordOption::Basic)?;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    ids.insert(id_hash(&String::from_utf8_lossy(key)));
+                    break;
+                }
+                doc = postings.advance();
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Ingests `inputs` (files or directories) into `home`.
+pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Result<IngestSummary> {
+    // Absolute paths, so the fingerprints match whatever directory a later search runs from.
+    let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
+    let found = sources::discover(&inputs)?;
+    let lock = home.lock()?;
+    let previous = match home.open() {
+        Ok(p) => Some(p),
+        Err(OpenError::Missing) => None,
+        Err(e) if opts.mode == Mode::Rebuild => {
+            eprintln!(
+                "paperdex: replacing the index in {} ({e})",
+                home.dir.display()
+            );
+            None
+        }
+        Err(e) => bail!(
+            "cannot read the existing index in {}: {e}\nhint: `paperdex index --rebuild` replaces it",
+            home.dir.display()
+        ),
+    };
+    match (opts.mode, previous) {
+        (Mode::Add, Some(previous)) => add_in_place(home, &lock, previous, &inputs, &found, opts),
+        (_, previous) => build_aside(home, &lock, previous, &inputs, &found, opts),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn writer_for(index: &Index, opts: &IngestOptions) -> Result<IndexWriter> {
+    let threads = opts.threads.max(1);
+    let memory_mb = opts.memory_mb.max(threads * MIN_MEMORY_PER_THREAD_MB);
+    // tantivy caps one thread's arena below 4 GiB.
+    let memory_mb = memory_mb.min(threads * 4000);
+    index
+        .writer_with_num_threads(threads, memory_mb * 1024 * 1024)
+        .context("starting the index writer")
+}
+
+/// Full build into a new generation; the previous index stays in use until it is published.
+fn build_aside(
+    home: &IndexHome,
+    lock: &WriteLock,
+    previous: Option<index::PaperIndex>,
+    inputs: &[PathBuf],
+    found: &[Source],
+    opts: &IngestOptions,
+) -> Result<IngestSummary> {
+    let old_ids = match &previous {
+        Some(p) if opts.mode == Mode::Replace => live_id_hashes(&p.searcher(), &p.fields)?,
+        _ => HashSet::new(),
+    };
+    drop(previous);
+    let (generation, path) = home.new_generation(lock)?;
+    let result = (|| {
+        let (index, fields) = index::create_tantivy(&path)?;
+        let mut writer = writer_for(&index, opts)?;
+        let mut seen = HashSet::new();
+        let mut summary = feed(found, opts, |paper| {
+            let fresh = seen.insert(id_hash(&paper.id));
+            if !fresh {
+                // Same id twice in the sources: the later record wins.
+                writer.delete_term(Term::from_field_text(fields.id, &paper.id));
+            }
+            writer.add_document(document(&fields, paper))?;
+            Ok(if fresh && !old_ids.contains(&id_hash(&paper.id)) {
+                Outcome::Added
+            } else {
+                Outcome::Updated
+            })
+        })?;
+        if !summary.problems.is_empty() && !opts.skip_invalid {
+            return Ok(summary);
+        }
+        writer.commit().context("committing the index")?;
+        writer
+            .wait_merging_threads()
+            .context("merging index segments")?;
+        summary.removed = old_ids.len() as u64 - (summary.updated.min(old_ids.len() as u64));
+        Ok(summary)
+    })();
+    let summary = match result {
+        Ok(s) if s.problems.is_empty() || opts.skip_invalid => s,
+        other => {
+            let _ = std::fs::remove_dir_all(&path);
+            return match other {
+                Ok(s) => Err(invalid_records_error(&s)),
+                Err(e) => Err(e),
+            };
+        }
+    };
+    let manifest = Manifest {
+        format: index::FORMAT_VERSION,
+        generation,
+        inputs: inputs.to_vec(),
+        sources: stamps(found)?,
+        built_at: index::unix_now(),
+        paperdex_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    home.publish(&manifest, lock)?;
+    finish(home, summary)
+}
+
+/// `--add` on an existing index: upserts in place and commits once.
+fn add_in_place(
+    home: &IndexHome,
+    lock: &WriteLock,
+    previous: index::PaperIndex,
+    inputs: &[PathBuf],
+    found: &[Source],
+    opts: &IngestOptions,
+) -> Result<IngestSummary> {
+    let searcher = previous.searcher();
+    let fields = previous.fields;
+    let mut writer = writer_for(&previous.index, opts)?;
+    let mut seen = HashSet::new();
+    let summary = feed(found, opts, |paper| {
+        let repeated = !seen.insert(id_hash(&paper.id));
+        let known = repeated || contains_id(&searcher, &fields, &paper.id)?;
+        if known {
+            writer.delete_term(Term::from_field_text(fields.id, &paper.id));
+        }
+        writer.add_document(document(&fields, paper))?;
+        Ok(if known {
+            Outcome::Updated
+        } else {
+            Outcome::Added
+        })
+    })?;
+    if !summary.problems.is_empty() && !opts.skip_invalid {
+        writer.rollback().context("rolling back")?;
+        return Err(invalid_records_error(&summary));
+    }
+    writer.commit().context("committing the index")?;
+    writer
+        .wait_merging_threads()
+        .context("merging index segments")?;
+    let mut manifest = previous.manifest.clone();
+    for input in inputs {
+        if !manifest.inputs.contains(input) {
+            manifest.inputs.push(input.clone());
+        }
+    }
+    for stamp in stamps(found)? {
+        manifest.sources.retain(|s| s.path != stamp.path);
+        manifest.sources.push(stamp);
+    }
+    manifest.built_at = index::unix_now();
+    home.publish(&manifest, lock)?;
+    drop(previous);
+    finish(home, summary)
+}
+
+fn finish(home: &IndexHome, mut summary: IngestSummary) -> Result<IngestSummary> {
+    let opened = home
+        .open()
+        .map_err(|e| anyhow::anyhow!("reopening the new index: {e}"))?;
+    summary.documents = opened.num_papers();
+    summary.index_bytes = dir_size(&opened.path);
+    Ok(summary)
+}
+
+fn invalid_records_error(summary: &IngestSummary) -> anyhow::Error {
+    let invalid: u64 = summary.sources.iter().map(|s| s.invalid).sum();
+    let mut msg = format!(
+        "{invalid} invalid record{} found; the index was not changed:",
+        if invalid == 1 { "" } else { "s" }
+    );
+    for p in &summary.problems {
+        msg.push_str("\n  ");
+        msg.push_str(p);
+    }
+    if invalid as usize > summary.problems.len() {
+        msg.push_str(&format!(
+            "\n  ... and {} more",
+            invalid as usize - summary.problems.len()
+        ));
+    }
+    msg.push_str("\nhint: fix them, or pass --skip-invalid to index the valid records");
+    anyhow::anyhow!(msg)
+}
+
+fn stamps(found: &[Source]) -> Result<Vec<SourceStamp>> {
+    found.iter().map(|s| SourceStamp::of(&s.path)).collect()
+}
+
+/// Total size of the files in a directory (not recursive: tantivy's directories are flat).
+pub fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+enum Outcome {
+    Added,
+    Updated,
+}
+
+/// Streams every record of every source through `sink`, counting per source.
+fn feed(
+    found: &[Source],
+    opts: &IngestOptions,
+    mut sink: impl FnMut(&Paper) -> Result<Outcome>,
+) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let total_bytes: u64 = found
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(opts.progress, total_bytes);
+    let mut summary = IngestSummary::default();
+    let mut done_bytes = 0;
+    for source in found {
+        let mut records = sources::open(source)?;
+        let mut report = SourceReport {
+            path: source.path.clone(),
+            ..SourceReport::default()
+        };
+        let mut n = 0u64;
+        while let Some(record) = records.next() {
+            match record {
+                Ok(paper) => {
+                    match sink(&paper).with_context(|| {
+                        format!("indexing {} ({})", paper.id, source.path.display())
+                    })? {
+                        Outcome::Added => summary.added += 1,
+                        Outcome::Updated => summary.updated += 1,
+                    }
+                    report.papers += 1;
+                }
+                Err(problem) => {
+                    report.invalid += 1;
+                    if summary.problems.len() < PROBLEMS_LISTED {
+                        summary
+                            .problems
+                            .push(format!("{}:{}", source.path.display(), problem));
+                    }
+                }
+            }
+            n += 1;
+            if n.is_multiple_of(512) {
+                if let Some(bar) = &bar {
+                    bar.set_position(done_bytes + records.bytes_read());
+                    bar.set_message(format!("{} papers", summary.added + summary.updated));
+                }
+            }
+        }
+        done_bytes += records.bytes_read();
+        report.header_total = records.header_total();
+        summary.read += report.papers;
+        summary.skipped += report.invalid;
+        summary.sources.push(report);
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    summary.bytes = total_bytes;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn progress_bar(enabled: bool, total_bytes: u64) -> Option<ProgressBar> {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total_bytes);
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+/// Deletes papers by id. Returns the ids that were found and removed, and those not found.
+pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+    let lock = home.lock()?;
+    let opened = home
+        .open()
+        .map_err(|e| anyhow::anyhow!("cannot open the index in {}: {e}", home.dir.display()))?;
+    let searcher = opened.searcher();
+    let mut writer: IndexWriter = opened
+        .index
+        .writer_with_num_threads(1, 32 * 1024 * 1024)
+        .context("starting the index writer")?;
+    let (mut removed, mut missing) = (Vec::new(), Vec::new());
+    for id in ids {
+        if contains_id(&searcher, &opened.fields, id)? {
+            writer.delete_term(Term::from_field_text(opened.fields.id, id));
+            removed.push(id.clone());
+        } else {
+            missing.push(id.clone());
+        }
+    }
+    if !removed.is_empty() {
+        writer.commit().context("committing the index")?;
+        writer
+            .wait_merging_threads()
+            .context("merging index segments")?;
+        let mut manifest = opened.manifest.clone();
+        manifest.built_at = index::unix_now();
+        home.publish(&manifest, &lock)?;
+    }
+    Ok((removed, missing))
+}

@@ -1,0 +1,924 @@
+//! Streaming parser for papers.cool listings: the text the site's "Copy" view gives.
+//!
+//! ```text
+//! | Total: 51
+//!
+//! #1 Title [PDF] [Copy] [Kimi1] [REL]
+//!
+//! Authors: A ; B
+//!
+//! Abstract, one or more lines or paragraphs.
+//! ```
+//!
+//! Invariant: every `#N ` entry in the input becomes exactly one item, a [`Paper`] or a
+//! [`RecordError`] carrying the 1-based line of the problem; nothing is dropped silently, and an
+//! error never costs the entries after it (the parser resynchronises at the next `#N ` line).
+//! Memory is bounded by one record: lines are read into one reused buffer and a record larger
+//! than [`MAX_RECORD_BYTES`] becomes an error without being held.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Read};
+
+use crate::clean::clean_text;
+use crate::paper::{Paper, RecordError};
+
+/// Largest abstract (and largest single line) a listing record may have.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The papers.cool placeholder for a missing abstract.
+pub(crate) const NO_SUMMARY: &str = "No summary was provided.";
+
+/// One line handed out by [`LineReader`]: its 1-based number and its bytes without the line
+/// ending (and without a leading UTF-8 byte-order mark on line 1).
+pub(crate) struct Line<'a> {
+    pub number: u64,
+    pub bytes: &'a [u8],
+    /// The line was longer than the reader's limit; `bytes` holds only its start.
+    pub overlong: bool,
+}
+
+/// Reads lines into one reused buffer, holding at most `limit` bytes of any line.
+///
+/// Shared by the listing and JSON Lines parsers so both treat line endings, byte-order marks,
+/// overlong lines and I/O errors the same way.
+pub(crate) struct LineReader<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Number of the last line handed out (0 before the first).
+    pub(crate) number: u64,
+    limit: usize,
+    finished: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub(crate) fn new(reader: R, limit: usize) -> Self {
+        LineReader {
+            reader,
+            buf: Vec::new(),
+            number: 0,
+            limit,
+            finished: false,
+        }
+    }
+
+    /// The next line, `None` at the end of input. An I/O error is returned once, at the line
+    /// where it happened, and ends the input: a reader that failed (a truncated gzip stream)
+    /// cannot be trusted to continue.
+    pub(crate) fn next_line(&mut self) -> Option<Result<Line<'_>, RecordError>> {
+        if self.finished {
+            return None;
+        }
+        self.buf.clear();
+        let take_limit = u64::try_from(self.limit)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let read = (&mut self.reader)
+            .take(take_limit)
+            .read_until(b'\n', &mut self.buf);
+        let n = match read {
+            Ok(n) => n,
+            Err(err) => return Some(Err(self.fail(&err))),
+        };
+        if n == 0 {
+            self.finished = true;
+            return None;
+        }
+        self.number += 1;
+        let mut overlong = false;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        } else if self.buf.len() > self.limit {
+            overlong = true;
+            self.buf.truncate(self.limit);
+            if let Err(err) = self.skip_rest_of_line() {
+                return Some(Err(self.fail(&err)));
+            }
+        }
+        if self.buf.last() == Some(&b'\r') {
+            self.buf.pop();
+        }
+        let mut bytes = &self.buf[..];
+        if self.number == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        Some(Ok(Line {
+            number: self.number,
+            bytes,
+            overlong,
+        }))
+    }
+
+    /// Consumes the rest of an overlong line without storing it.
+    fn skip_rest_of_line(&mut self) -> io::Result<()> {
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(p) => {
+                    self.reader.consume(p + 1);
+                    return Ok(());
+                }
+                None => {
+                    let len = chunk.len();
+                    self.reader.consume(len);
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, err: &io::Error) -> RecordError {
+        self.finished = true;
+        let message = if err.kind() == io::ErrorKind::UnexpectedEof {
+            format!("input ended unexpectedly (truncated file?): {err}")
+        } else {
+            format!("read error: {err}")
+        };
+        RecordError {
+            line: self.number + 1,
+            message,
+        }
+    }
+}
+
+/// Streams the papers of one papers.cool listing.
+///
+/// ```
+/// # use paperdex::listing::ListingReader;
+/// let text = "| Total: 2\n\n#7 A Title [PDF] [Kimi2] [REL]\n\nAuthors: Ann ; Bo\n\nAn abstract.\n";
+/// let mut reader = ListingReader::new(text.as_bytes(), "mlsys-2022");
+/// let paper = reader.next().unwrap().unwrap();
+/// assert_eq!(paper.id, "mlsys-2022-7");
+/// assert_eq!(paper.title, "A Title");
+/// assert_eq!(paper.authors, ["Ann", "Bo"]);
+/// assert_eq!(paper.abstract_text, "An abstract.");
+/// assert!(reader.next().is_none());
+/// assert_eq!(reader.header_total(), Some(2));
+/// ```
+pub struct ListingReader<R: BufRead> {
+    lines: LineReader<R>,
+    // Kept apart from `lines` so a line borrowed from its buffer can be handed to the parser
+    // state without copying it.
+    state: State,
+}
+
+/// Everything the parser remembers between lines.
+struct State {
+    venue: String,
+    header_total: Option<u64>,
+    /// Line of the first entry with each number, to name it when a duplicate appears.
+    seen: HashMap<u64, u64>,
+    /// The entry being read; `None` before the first entry and at the end.
+    current: Option<Entry>,
+    /// Whether stray text before the first entry has been reported (once per block).
+    stray_reported: bool,
+}
+
+/// An entry being assembled from its lines.
+struct Entry {
+    number: u64,
+    line: u64,
+    title: String,
+    /// `None` until the `Authors:` line is seen.
+    authors: Option<Vec<String>>,
+    /// Raw abstract lines joined with spaces; cleaned when the entry ends.
+    abstract_raw: String,
+    /// The first problem found; the rest of the entry is skipped.
+    error: Option<RecordError>,
+}
+
+/// What a line of a listing is, decided on its bytes so even an invalid UTF-8 line can start an
+/// entry (and resynchronise the parser).
+enum LineKind<'a> {
+    Blank,
+    /// `#N rest`: the number and the bytes after it.
+    Entry(u64, &'a [u8]),
+    Text,
+}
+
+fn classify(bytes: &[u8]) -> LineKind<'_> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return LineKind::Blank;
+    }
+    if let Some(rest) = bytes.strip_prefix(b"#") {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let after = &rest[digits..];
+        if digits > 0 && (after.is_empty() || after[0] == b' ' || after[0] == b'\t') {
+            // All ASCII digits, so this is valid UTF-8; only overflow can fail.
+            if let Some(n) = std::str::from_utf8(&rest[..digits])
+                .ok()
+                .and_then(|d| d.parse::<u64>().ok())
+            {
+                return LineKind::Entry(n, after);
+            }
+        }
+    }
+    LineKind::Text
+}
+
+/// Removes the trailing link markers papers.cool appends to titles: `[PDF]`, `[Copy]`,
+/// `[Kimi2]`, `[REL]`, any `[Word]` or `[Word<digits>]`.
+fn strip_markers(mut title: &str) -> &str {
+    loop {
+        title = title.trim_end();
+        let Some(inner) = title
+            .strip_suffix(']')
+            .and_then(|t| t.rfind('[').map(|p| (&t[..p], &t[p + 1..])))
+        else {
+            return title;
+        };
+        let (before, word) = inner;
+        let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
+        let is_marker = !letters.is_empty() && letters.chars().all(|c| c.is_ascii_alphabetic());
+        if !is_marker {
+            return title;
+        }
+        title = before;
+    }
+}
+
+/// Parses the `| Total: N` header line.
+fn parse_header(text: &str) -> Option<u64> {
+    let rest = text.trim().strip_prefix('|')?.trim_start();
+    let rest = rest.strip_prefix("Total:")?;
+    rest.trim().parse().ok()
+}
+
+/// Parses an `Authors: A ; B` or `Author: A` line into cleaned names.
+fn parse_authors(text: &str) -> Option<Vec<String>> {
+    let text = text.trim_start();
+    let list = text
+        .strip_prefix("Authors:")
+        .or_else(|| text.strip_prefix("Author:"))?;
+    Some(
+        list.split(';')
+            .map(clean_text)
+            .filter(|a| !a.is_empty())
+            .collect(),
+    )
+}
+
+impl<R: BufRead> ListingReader<R> {
+    /// Reads a listing from `reader`; `venue` (the file stem, e.g. `mlsys-2022`) becomes each
+    /// paper's venue and the prefix of its id, `<venue>-<N>`.
+    pub fn new(reader: R, venue: &str) -> Self {
+        ListingReader {
+            lines: LineReader::new(reader, MAX_RECORD_BYTES),
+            state: State {
+                venue: venue.to_owned(),
+                header_total: None,
+                seen: HashMap::new(),
+                current: None,
+                stray_reported: false,
+            },
+        }
+    }
+
+    /// The `| Total: N` figure of the header, once it has been read. It is what the site
+    /// claimed, not a count of the entries present.
+    #[must_use]
+    pub fn header_total(&self) -> Option<u64> {
+        self.state.header_total
+    }
+}
+
+impl State {
+    /// Starts a new entry at `#number rest` on `line`.
+    fn start_entry(&mut self, number: u64, rest: &[u8], line: u64, overlong: bool) -> Entry {
+        let mut entry = Entry {
+            number,
+            line,
+            title: String::new(),
+            authors: None,
+            abstract_raw: String::new(),
+            error: None,
+        };
+        let fail = |message: String| Some(RecordError { line, message });
+        if let Some(&first) = self.seen.get(&number) {
+            entry.error = fail(format!(
+                "duplicate entry #{number} (first seen at line {first})"
+            ));
+        } else {
+            self.seen.insert(number, line);
+            match std::str::from_utf8(rest) {
+                Err(_) => entry.error = fail(format!("entry #{number}: invalid UTF-8")),
+                Ok(_) if overlong => {
+                    entry.error = fail(format!(
+                        "entry #{number}: title line longer than {MAX_RECORD_BYTES} bytes"
+                    ));
+                }
+                Ok(text) => {
+                    entry.title = clean_text(strip_markers(text));
+                    if entry.title.is_empty() {
+                        entry.error = fail(format!("entry #{number} has no title"));
+                    }
+                }
+            }
+        }
+        entry
+    }
+
+    /// Adds a non-entry line to the current entry, or handles it before the first entry.
+    /// Returns an error to hand out now (stray text before the first entry).
+    fn add_line(&mut self, bytes: &[u8], line: u64, overlong: bool) -> Option<RecordError> {
+        let Some(entry) = self.current.as_mut() else {
+            return self.preamble_line(bytes, line);
+        };
+        if entry.error.is_some() {
+            return None;
+        }
+        let number = entry.number;
+        let fail = |message: String| Some(RecordError { line, message });
+        if overlong {
+            entry.error = fail(format!(
+                "entry #{number}: line longer than {MAX_RECORD_BYTES} bytes"
+            ));
+            return None;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            entry.error = fail(format!("entry #{number}: invalid UTF-8"));
+            return None;
+        };
+        if entry.authors.is_none() {
+            match parse_authors(text) {
+                Some(authors) => entry.authors = Some(authors),
+                None => {
+                    entry.error = fail(format!(
+                        "entry #{number} (line {}) has no `Authors:` line before its abstract",
+                        entry.line
+                    ));
+                }
+            }
+            return None;
+        }
+        if entry.abstract_raw.len() + text.len() + 1 > MAX_RECORD_BYTES {
+            entry.error = fail(format!(
+                "entry #{number}: abstract longer than {MAX_RECORD_BYTES} bytes"
+            ));
+            // Release the memory now rather than when the entry ends.
+            entry.abstract_raw = String::new();
+            return None;
+        }
+        if !entry.abstract_raw.is_empty() {
+            entry.abstract_raw.push(' ');
+        }
+        entry.abstract_raw.push_str(text);
+        None
+    }
+
+    /// Handles a non-blank line before the first entry: the header, or stray text.
+    fn preamble_line(&mut self, bytes: &[u8], line: u64) -> Option<RecordError> {
+        let header = std::str::from_utf8(bytes).ok().and_then(parse_header);
+        if let (Some(total), None) = (header, self.header_total) {
+            self.header_total = Some(total);
+            return None;
+        }
+        if self.stray_reported {
+            return None;
+        }
+        // One error per block of stray text is enough to point at it.
+        self.stray_reported = true;
+        let message = match std::str::from_utf8(bytes) {
+            Ok(_) => "text before the first entry that is not a `| Total: N` header".to_owned(),
+            Err(_) => "invalid UTF-8 before the first entry".to_owned(),
+        };
+        Some(RecordError { line, message })
+    }
+
+    /// Turns a finished entry into its item.
+    fn finish(&self, entry: Entry) -> Result<Paper, RecordError> {
+        if let Some(err) = entry.error {
+            return Err(err);
+        }
+        let Some(authors) = entry.authors else {
+            return Err(RecordError {
+                line: entry.line,
+                message: format!("entry #{} has no `Authors:` line", entry.number),
+            });
+        };
+        let mut abstract_text = clean_text(&entry.abstract_raw);
+        if abstract_text == NO_SUMMARY {
+            abstract_text.clear();
+        }
+        Ok(Paper {
+            id: format!("{}-{}", self.venue, entry.number),
+            venue: self.venue.clone(),
+            number: Some(entry.number),
+            year: None,
+            title: entry.title,
+            authors,
+            abstract_text,
+            url: None,
+        })
+    }
+}
+
+impl<R: BufRead> Iterator for ListingReader<R> {
+    type Item = Result<Paper, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let state = &mut self.state;
+        loop {
+            let line = match self.lines.next_line() {
+                None => {
+                    let entry = state.current.take()?;
+                    return Some(state.finish(entry));
+                }
+                Some(Err(err)) => {
+                    // The input is cut off: the entry being read is incomplete, so the read
+                    // error stands for it.
+                    state.current = None;
+                    return Some(Err(err));
+                }
+                Some(Ok(line)) => line,
+            };
+            match classify(line.bytes) {
+                LineKind::Blank => {
+                    if state.current.is_none() {
+                        state.stray_reported = false;
+                    }
+                }
+                LineKind::Entry(n, rest) => {
+                    let next = state.start_entry(n, rest, line.number, line.overlong);
+                    if let Some(done) = state.current.replace(next) {
+                        return Some(state.finish(done));
+                    }
+                }
+                LineKind::Text => {
+                    if let Some(err) = state.add_line(line.bytes, line.number, line.overlong) {
+                        return Some(Err(err));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+
+    fn parse(text: &str) -> Vec<Result<Paper, RecordError>> {
+        ListingReader::new(text.as_bytes(), "v").collect()
+    }
+
+    fn papers(text: &str) -> Vec<Paper> {
+        parse(text)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| panic!("unexpected error {e}")))
+            .collect()
+    }
+
+    fn errors(items: &[Result<Paper, RecordError>]) -> Vec<&RecordError> {
+        items.iter().filter_map(|r| r.as_ref().err()).collect()
+    }
+
+    fn numbers(items: &[Result<Paper, RecordError>]) -> Vec<u64> {
+        items
+            .iter()
+            .filter_map(|r| r.as_ref().ok().and_then(|p| p.number))
+            .collect()
+    }
+
+    #[test]
+    fn seed_listing_yields_all_25_papers() {
+        let mut reader = ListingReader::new(SEED.as_bytes(), "mlsys-2022");
+        let papers: Vec<Paper> = reader.by_ref().map(|r| r.unwrap()).collect();
+        assert_eq!(papers.len(), 25);
+        assert_eq!(reader.header_total(), Some(51));
+        assert_eq!(
+            papers.iter().map(|p| p.number.unwrap()).collect::<Vec<_>>(),
+            (1..=25).collect::<Vec<_>>()
+        );
+        let by_number = |n: u64| &papers[usize::try_from(n - 1).unwrap()];
+        assert_eq!(
+            by_number(1).title,
+            "Matchmaker: Data Drift Mitigation in Machine Learning for Large-Scale Systems"
+        );
+        assert_eq!(by_number(1).id, "mlsys-2022-1");
+        assert_eq!(by_number(1).venue, "mlsys-2022");
+        assert_eq!(
+            by_number(11).title,
+            "Collapsible Linear Blocks for Super-Efficient Super Resolution"
+        );
+        assert_eq!(
+            by_number(24).title,
+            "On the Utility of Gradient Compression in Distributed Training Systems"
+        );
+        assert_eq!(
+            by_number(25).title,
+            "REX: Revisiting Budgeted Training with an Improved Schedule"
+        );
+        assert_eq!(by_number(6).authors, ["Hesham Mostafa"]);
+        assert_eq!(by_number(2).authors.len(), 5);
+        assert_eq!(by_number(9).authors[4], "Henry (Hank) Hoffmann");
+        let empty: Vec<u64> = papers
+            .iter()
+            .filter(|p| p.abstract_text.is_empty())
+            .map(|p| p.number.unwrap())
+            .collect();
+        assert_eq!(empty, [7, 25]);
+        let first = &by_number(1).abstract_text;
+        assert!(!first.contains('\\'));
+        assert!(first.contains("(upto 14% and 2%), which saves 18% and 1%"));
+        assert!(first.contains("8x- and 4x- faster"));
+        assert!(by_number(2)
+            .abstract_text
+            .contains("data- and model-parallelism"));
+        assert!(by_number(13).abstract_text.contains("up to 746% on"));
+        assert!(by_number(8)
+            .abstract_text
+            .starts_with("Today’s auto-tuners"));
+        assert!(papers.iter().all(|p| p.year.is_none() && p.url.is_none()));
+        assert!(papers.iter().all(|p| !p.title.contains('[')));
+    }
+
+    #[test]
+    fn listing_without_trailing_newline() {
+        let got = papers("#1 T [PDF]\n\nAuthors: A\n\nLast words.");
+        assert_eq!(got[0].abstract_text, "Last words.");
+    }
+
+    #[test]
+    fn listing_with_crlf_line_endings() {
+        let got =
+            papers("| Total: 1\r\n\r\n#1 T [PDF] [Copy]\r\n\r\nAuthors: A ; B\r\n\r\nText.\r\n");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].title, "T");
+        assert_eq!(got[0].authors, ["A", "B"]);
+        assert_eq!(got[0].abstract_text, "Text.");
+    }
+
+    #[test]
+    fn listing_with_byte_order_mark() {
+        let mut reader = ListingReader::new(
+            "\u{FEFF}| Total: 3\n\n#1 T\n\nAuthor: A\n\nX".as_bytes(),
+            "v",
+        );
+        assert_eq!(reader.next().unwrap().unwrap().title, "T");
+        assert_eq!(reader.header_total(), Some(3));
+    }
+
+    #[test]
+    fn listing_without_header_or_with_extra_blank_lines() {
+        let got = papers("\n\n\n#1 T\n\n\n\nAuthors: A\n\n\n\nX\n\n\n\n#2 U\nAuthors: B\nY\n\n\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].title, "U");
+        assert_eq!(got[1].abstract_text, "Y");
+    }
+
+    #[test]
+    fn abstract_over_several_lines_and_paragraphs_is_joined() {
+        let got =
+            papers("#1 T\n\nAuthors: A\n\nFirst line\nsecond line.\n\nSecond para-\ngraph.\n");
+        assert_eq!(
+            got[0].abstract_text,
+            "First line second line. Second paragraph."
+        );
+    }
+
+    #[test]
+    fn title_markers_with_digits_are_removed() {
+        let got = papers("#24 On Gradients [PDF1] [Copy] [Kimi12] [REL]\n\nAuthors: A\n\nX\n");
+        assert_eq!(got[0].title, "On Gradients");
+    }
+
+    #[test]
+    fn bracketed_title_text_that_is_not_a_marker_is_kept() {
+        let got = papers("#1 Sparse [k-NN] search [v2.0] [PDF]\n\nAuthors: A\n\nX\n");
+        assert_eq!(got[0].title, "Sparse [k-NN] search [v2.0]");
+    }
+
+    #[test]
+    fn math_and_latex_in_titles_are_cleaned() {
+        let got = papers(
+            "#1 $E(2)$-Equivariant \\textit{Nets} for 14\\% “more” [PDF]\n\nAuthors: A\n\nX\n",
+        );
+        assert_eq!(got[0].title, "E(2)-Equivariant Nets for 14% “more”");
+    }
+
+    #[test]
+    fn no_summary_placeholder_becomes_empty_abstract() {
+        let got = papers("#1 T\n\nAuthors: A\n\nNo summary was provided.\n");
+        assert_eq!(got[0].abstract_text, "");
+    }
+
+    #[test]
+    fn entry_without_abstract_has_empty_abstract() {
+        let got = papers("#1 T\n\nAuthors: A\n\n#2 U\n\nAuthors: B\n\nY\n");
+        assert_eq!(got[0].abstract_text, "");
+        assert_eq!(got[1].abstract_text, "Y");
+    }
+
+    #[test]
+    fn empty_authors_line_gives_empty_list() {
+        let got = papers("#1 T\n\nAuthors:\n\nX\n#2 U\nAuthors:  ;  ; \nY\n");
+        assert!(got[0].authors.is_empty());
+        assert!(got[1].authors.is_empty());
+    }
+
+    #[test]
+    fn header_total_differing_from_entries_present() {
+        let mut reader = ListingReader::new("| Total: 51\n\n#1 T\nAuthors: A\nX\n".as_bytes(), "v");
+        assert_eq!(reader.by_ref().count(), 1);
+        assert_eq!(reader.header_total(), Some(51));
+    }
+
+    #[test]
+    fn invalid_utf8_line_is_an_error_and_the_next_entry_survives() {
+        let input = b"#1 T\n\nAuthors: A\n\nbad \xFF byte\n\n#2 U\n\nAuthors: B\n\nY\n";
+        let items: Vec<_> = ListingReader::new(&input[..], "v").collect();
+        assert_eq!(items.len(), 2);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.line, 5);
+        assert!(err.message.contains("invalid UTF-8"), "{err}");
+        assert_eq!(items[1].as_ref().unwrap().title, "U");
+    }
+
+    #[test]
+    fn invalid_utf8_in_title_is_an_error() {
+        let input = b"#1 T\xC3\n\nAuthors: A\n\nX\n#2 U\nAuthors: B\nY\n";
+        let items: Vec<_> = ListingReader::new(&input[..], "v").collect();
+        assert_eq!(items[0].as_ref().unwrap_err().line, 1);
+        assert_eq!(numbers(&items), [2]);
+    }
+
+    #[test]
+    fn entry_number_without_title() {
+        let items =
+            parse("#11 T\nAuthors: A\nX\n\n#12\n\nAuthors: B\n\nY\n\n#13 V\nAuthors: C\nZ\n");
+        assert_eq!(items.len(), 3);
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(err.line, 5);
+        assert!(err.message.contains("#12 has no title"), "{err}");
+        assert_eq!(numbers(&items), [11, 13]);
+    }
+
+    #[test]
+    fn entry_with_only_markers_has_no_title() {
+        let items = parse("#1 [PDF] [Copy]\nAuthors: A\nX\n");
+        assert!(items[0].as_ref().unwrap_err().message.contains("no title"));
+    }
+
+    #[test]
+    fn missing_authors_line_before_abstract() {
+        let items = parse("#1 T\n\nStraight to the abstract.\n\n#2 U\n\nAuthors: B\n\nY\n");
+        assert_eq!(items.len(), 2);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("Authors:"), "{err}");
+        assert_eq!(numbers(&items), [2]);
+    }
+
+    #[test]
+    fn missing_authors_line_before_next_entry() {
+        let items = parse("#1 T\n\n#2 U\n\nAuthors: B\n\nY\n#3 V\n");
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].as_ref().unwrap_err().line, 1);
+        assert_eq!(numbers(&items), [2]);
+        assert_eq!(items[2].as_ref().unwrap_err().line, 8);
+    }
+
+    #[test]
+    fn duplicate_entry_number_names_the_first() {
+        let items = parse(
+            "#1 T\nAuthors: A\nX\n#2 U\nAuthors: B\nY\n#1 V\nAuthors: C\nZ\n#3 W\nAuthors: D\nQ\n",
+        );
+        assert_eq!(items.len(), 4);
+        let err = items[2].as_ref().unwrap_err();
+        assert_eq!(err.line, 7);
+        assert!(err.message.contains("duplicate entry #1"), "{err}");
+        assert!(err.message.contains("line 1"), "{err}");
+        assert_eq!(numbers(&items), [1, 2, 3]);
+    }
+
+    #[test]
+    fn text_before_first_entry_is_an_error() {
+        let items = parse("Some banner\nmore banner\n\n| Total: 2\n#1 T\nAuthors: A\nX\n");
+        assert_eq!(items.len(), 2);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("before the first entry"), "{err}");
+        assert_eq!(numbers(&items), [1]);
+    }
+
+    #[test]
+    fn header_is_not_an_error() {
+        let items = parse("| Total: 2\n#1 T\nAuthors: A\nX\n");
+        assert!(errors(&items).is_empty());
+    }
+
+    #[test]
+    fn overlong_abstract_is_an_error_and_later_records_survive() {
+        let big = "word ".repeat(MAX_RECORD_BYTES / 5 + 10);
+        let input = format!("#1 T\nAuthors: A\n{big}\n#2 U\nAuthors: B\nY\n");
+        let items = parse(&input);
+        assert_eq!(items.len(), 2);
+        assert!(items[0]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("longer than"));
+        assert_eq!(numbers(&items), [2]);
+    }
+
+    #[test]
+    fn abstract_growing_past_limit_over_many_lines_is_an_error() {
+        let line = "x".repeat(1000);
+        let mut input = String::from("#1 T\nAuthors: A\n");
+        for _ in 0..(MAX_RECORD_BYTES / 1000 + 5) {
+            input.push_str(&line);
+            input.push('\n');
+        }
+        input.push_str("#2 U\nAuthors: B\nY\n");
+        let items = parse(&input);
+        let err = items[0].as_ref().unwrap_err();
+        assert!(err.message.contains("abstract longer than"), "{err}");
+        assert_eq!(numbers(&items), [2]);
+    }
+
+    #[test]
+    fn ten_megabyte_line_is_not_held_in_memory() {
+        let input = format!(
+            "#1 T\nAuthors: A\n{}\n#2 U\nAuthors: B\nY",
+            "y".repeat(10 << 20)
+        );
+        let mut reader = ListingReader::new(input.as_bytes(), "v");
+        assert!(reader.next().unwrap().is_err());
+        assert!(reader.lines.buf.capacity() <= 2 * MAX_RECORD_BYTES + 64);
+        assert_eq!(reader.next().unwrap().unwrap().title, "U");
+    }
+
+    #[test]
+    fn io_error_mid_entry_ends_with_one_error() {
+        struct Failing<'a>(&'a [u8]);
+        impl Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "corrupt deflate stream",
+                    ));
+                }
+                let n = self.0.read(buf)?;
+                Ok(n)
+            }
+        }
+        let input = b"#1 T\nAuthors: A\nX\n#2 U\nAuthors: B\nY";
+        let items: Vec<_> = ListingReader::new(io::BufReader::new(Failing(input)), "v").collect();
+        assert_eq!(items.len(), 2);
+        assert_eq!(numbers(&items), [1]);
+        let err = items[1].as_ref().unwrap_err();
+        assert!(err.message.contains("truncated"), "{err}");
+    }
+
+    /// A paper as the model for round-trip tests: what the listing format can express.
+    #[derive(Debug, Clone)]
+    struct Model {
+        number: u64,
+        title: Vec<String>,
+        authors: Vec<String>,
+        paragraphs: Vec<Vec<String>>,
+    }
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z][a-z]{0,9}",
+            "[0-9]{1,3}%?",
+            Just("Today’s".to_owned()),
+            Just("—".to_owned()),
+            Just("“quoted”".to_owned()),
+            Just("state-of-the-art".to_owned()),
+        ]
+    }
+
+    fn model() -> impl Strategy<Value = Vec<Model>> {
+        prop::collection::vec(
+            (
+                prop::collection::vec(word(), 1..8),
+                prop::collection::vec(prop::collection::vec("[A-Z][a-z]{1,8}", 1..3), 0..5),
+                prop::collection::vec(prop::collection::vec(word(), 1..30), 0..3),
+            ),
+            0..8,
+        )
+        .prop_map(|entries| {
+            entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (title, authors, paragraphs))| Model {
+                    number: u64::try_from(i).unwrap_or(0) * 3 + 1,
+                    title,
+                    authors: authors.into_iter().map(|n| n.join(" ")).collect(),
+                    paragraphs,
+                })
+                .collect()
+        })
+    }
+
+    /// Renders models in the listing format, with the given layout quirks.
+    fn render(
+        models: &[Model],
+        crlf: bool,
+        bom: bool,
+        extra_blanks: bool,
+        final_newline: bool,
+    ) -> String {
+        let mut lines: Vec<String> = vec![format!("| Total: {}", models.len() + 5), String::new()];
+        for m in models {
+            lines.push(format!(
+                "#{} {} [PDF{}] [Copy] [Kimi] [REL]",
+                m.number,
+                m.title.join(" "),
+                m.number % 3
+            ));
+            lines.push(String::new());
+            if extra_blanks {
+                lines.push(String::new());
+            }
+            let label = if m.authors.len() == 1 {
+                "Author"
+            } else {
+                "Authors"
+            };
+            lines.push(format!("{label}: {}", m.authors.join(" ; ")));
+            lines.push(String::new());
+            if m.paragraphs.is_empty() {
+                lines.push(NO_SUMMARY.to_owned());
+            }
+            for p in &m.paragraphs {
+                // Break each paragraph over lines of at most five words.
+                for chunk in p.chunks(5) {
+                    lines.push(chunk.join(" "));
+                }
+                lines.push(String::new());
+                if extra_blanks {
+                    lines.push(String::new());
+                }
+            }
+        }
+        let ending = if crlf { "\r\n" } else { "\n" };
+        let mut text = lines.join(ending);
+        if final_newline {
+            text.push_str(ending);
+        } else {
+            text.truncate(text.trim_end().len());
+        }
+        if bom {
+            text.insert(0, '\u{FEFF}');
+        }
+        text
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+            for item in ListingReader::new(&bytes[..], "v") {
+                let _ = item;
+            }
+        }
+
+        #[test]
+        fn listing_like_garbage_never_panics(s in r"(#[0-9]{1,3}( [a-z\[\]0-9]*)?|Authors?:[a-z ;]*|\| Total: [0-9]+|[a-z ]*|\r)(\n(#[0-9]{1,3}( [a-z\[\]]*)?|Authors?:[a-z ;]*|[a-z \\$]*|\r)){0,30}") {
+            let items: Vec<_> = ListingReader::new(s.as_bytes(), "v").collect();
+            let entries = s.lines().filter(|l| matches!(classify(l.as_bytes()), LineKind::Entry(..))).count();
+            let entry_items = items.iter().filter(|r| match r {
+                Ok(_) => true,
+                Err(e) => !e.message.contains("before the first entry"),
+            }).count();
+            prop_assert_eq!(entry_items, entries);
+        }
+
+        #[test]
+        fn rendered_models_parse_back(
+            models in model(),
+            crlf in any::<bool>(),
+            bom in any::<bool>(),
+            extra_blanks in any::<bool>(),
+            final_newline in any::<bool>(),
+        ) {
+            let text = render(&models, crlf, bom, extra_blanks, final_newline);
+            let mut reader = ListingReader::new(text.as_bytes(), "venue");
+            let got: Vec<Paper> = reader.by_ref().collect::<Result<_, _>>().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(reader.header_total(), Some(u64::try_from(models.len()).unwrap() + 5));
+            let want: Vec<Paper> = models.iter().map(|m| Paper {
+                id: format!("venue-{}", m.number),
+                venue: "venue".to_owned(),
+                number: Some(m.number),
+                year: None,
+                title: m.title.join(" "),
+                authors: m.authors.clone(),
+                abstract_text: m.paragraphs.iter().map(|p| p.join(" ")).collect::<Vec<_>>().join(" "),
+                url: None,
+            }).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The `paperdex` binary: parses arguments, runs, maps the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = paperdex::cli::Cli::parse();
+    match paperdex::run(cli) {
+        Ok(paperdex::Status::Found) => ExitCode::SUCCESS,
+        Ok(paperdex::Status::NotFound) => ExitCode::from(1),
+        Err(err) => {
+            // `paperdex search x | head -1`: the reader left; that is not an error.
+            let broken_pipe = err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,918 @@
+//! Query language: parses what a user types into an expression, then into a tantivy query.
+//!
+//! Syntax: words (ranked by how many match, or all required with `--all`), `"exact phrase"`,
+//! `"phrase"~N`, `title:`/`author:`/`abstract:`/`venue:`/`id:` scoping (of a word, a phrase or a
+//! parenthesised group), `+required`, `-excluded`, `AND`/`OR`/`NOT`, parentheses, `prefix*`.
+//!
+//! Invariants: parsing never fails on text that merely looks odd (a lone quote or parenthesis, a
+//! URL, `C++`, a hyphenated word): such text is searched as plain words and a note says what was
+//! taken literally. It fails, with the column, only on an explicit construct that is wrong: an
+//! unknown field, or a field with no term after it. Query words go through the same analyzers as
+//! the documents, so phrases and field terms are stemmed exactly like the text they must match.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analyzer;
+use crate::schema::Fields;
+
+/// Which field(s) a leaf searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Title and abstract (the ranking field) and authors.
+    Any,
+    Title,
+    Authors,
+    Abstract,
+    Venue,
+    Id,
+}
+
+impl Scope {
+    fn from_name(name: &str) -> Option<Scope> {
+        match name.to_ascii_lowercase().as_str() {
+            "title" => Some(Scope::Title),
+            "author" | "authors" => Some(Scope::Authors),
+            "abstract" => Some(Scope::Abstract),
+            "venue" => Some(Scope::Venue),
+            "id" => Some(Scope::Id),
+            _ => None,
+        }
+    }
+}
+
+/// The fields a user can name.
+pub const FIELD_NAMES: &str = "title, author, abstract, venue, id";
+
+/// One searchable unit of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaf {
+    /// A word; analysis may split it (`co-design`), and the parts must then stand together.
+    Word(String),
+    /// A quoted phrase, with its slop (`"a b"~2`).
+    Phrase(String, u32),
+    /// Every term that starts with this text (`graph*`).
+    Prefix(String),
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Leaf {
+        scope: Scope,
+        leaf: Leaf,
+        span: Range<usize>,
+    },
+    /// Any of these (more matches rank higher); `Required` and `Not` children must / must not.
+    Or(Vec<Expr>),
+    /// All of these.
+    And(Vec<Expr>),
+    Not(Box<Expr>),
+    Required(Box<Expr>),
+}
+
+/// A query that is wrong as written, with the character column (0-based) where it goes wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub query: String,
+    pub column: usize,
+    pub width: usize,
+    pub message: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query echoed with a caret under the culprit, as compilers do. Control characters
+        // are shown as spaces so the caret stays aligned.
+        let shown: String = self
+            .query
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(self.column + self.width + 40)
+            .collect();
+        write!(
+            f,
+            "query column {}: {}\n  {}\n  {}{}",
+            self.column + 1,
+            self.message,
+            shown,
+            " ".repeat(self.column),
+            "^".repeat(self.width.max(1))
+        )
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// The result of parsing: the expression (none if nothing searchable was typed) and notes on
+/// what was taken literally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub expr: Option<Expr>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Phrase(String, u32),
+    Prefix(String),
+    Field(Scope),
+    Open,
+    Close,
+    And,
+    Or,
+    Not,
+    Plus,
+    Minus,
+}
+
+/// Tokens with their byte spans in the query.
+type Spanned = Vec<(Tok, Range<usize>)>;
+
+struct Lexer<'q> {
+    query: &'q str,
+    toks: Vec<(Tok, Range<usize>)>,
+    notes: Vec<String>,
+}
+
+fn column(query: &str, byte: usize) -> usize {
+    query[..byte.min(query.len())].chars().count()
+}
+
+fn is_word_char(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
+}
+
+impl<'q> Lexer<'q> {
+    fn note(&mut self, at: usize, what: &str) {
+        let col = column(self.query, at) + 1;
+        self.notes.push(format!("column {col}: {what}"));
+    }
+
+    fn error(&self, at: Range<usize>, message: String) -> QueryError {
+        let column = column(self.query, at.start);
+        let width = self.query[at.clone()].chars().count();
+        QueryError {
+            query: self.query.to_string(),
+            column,
+            width,
+            message,
+        }
+    }
+
+    fn run(mut self) -> Result<(Spanned, Vec<String>), QueryError> {
+        let q = self.query;
+        let mut i = 0;
+        while let Some(c) = q[i..].chars().next() {
+            let next = q[i + c.len_utf8()..].chars().next();
+            match c {
+                c if c.is_whitespace() => i += c.len_utf8(),
+                '(' => {
+                    self.toks.push((Tok::Open, i..i + 1));
+                    i += 1;
+                }
+                ')' => {
+                    self.toks.push((Tok::Close, i..i + 1));
+                    i += 1;
+                }
+                '"' => i = self.phrase(i),
+                '+' | '-' if next.is_some_and(|n| is_word_char(n) || n == '"' || n == '(') => {
+                    let tok = if c == '+' { Tok::Plus } else { Tok::Minus };
+                    // `+-x`, `--x`: only the last sign counts; `C++` is a word, handled below.
+                    if next.is_some_and(|n| n == '+' || n == '-') {
+                        let end = i + q[i..].find(|ch| !is_word_char(ch)).unwrap_or(q.len() - i);
+                        self.note(i, &format!("`{}` taken as plain text", &q[i..end]));
+                        self.toks.push((Tok::Word(q[i..end].to_string()), i..end));
+                        i = end;
+                    } else {
+                        self.toks.push((tok, i..i + 1));
+                        i += 1;
+                    }
+                }
+                _ => i = self.word(i)?,
+            }
+        }
+        Ok((self.toks, self.notes))
+    }
+
+    fn phrase(&mut self, start: usize) -> usize {
+        let q = self.query;
+        let Some(len) = q[start + 1..].find('"') else {
+            self.note(start, "unbalanced quote taken literally");
+            return start + 1;
+        };
+        let end = start + 1 + len + 1;
+        let text = q[start + 1..end - 1].to_string();
+        let mut slop = 0;
+        let mut stop = end;
+        if let Some(rest) = q[end..].strip_prefix('~') {
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if !digits.is_empty() {
+                // Slop beyond what abstracts can span only costs time.
+                slop = digits.parse::<u32>().unwrap_or(u32::MAX).min(1000);
+                stop = end + 1 + digits.len();
+            }
+        }
+        self.toks.push((Tok::Phrase(text, slop), start..stop));
+        stop
+    }
+
+    fn word(&mut self, start: usize) -> Result<usize, QueryError> {
+        let q = self.query;
+        let end = start
+            + q[start..]
+                .find(|c| !is_word_char(c))
+                .unwrap_or(q.len() - start);
+        let word = &q[start..end];
+        let span = start..end;
+        match word {
+            "AND" | "&&" => {
+                self.toks.push((Tok::And, span));
+                return Ok(end);
+            }
+            "OR" | "||" => {
+                self.toks.push((Tok::Or, span));
+                return Ok(end);
+            }
+            "NOT" => {
+                self.toks.push((Tok::Not, span));
+                return Ok(end);
+            }
+            _ => {}
+        }
+        if let Some(colon) = word.find(':') {
+            let name = &word[..colon];
+            let rest = &word[colon + 1..];
+            let is_name =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+            let attached = !rest.is_empty() || q[end..].starts_with(['"', '(']);
+            if is_name && !rest.starts_with("//") {
+                match Scope::from_name(name) {
+                    Some(scope) => {
+                        if !attached {
+                            return Err(self.error(
+                                start..start + colon + 1,
+                                format!("`{name}:` needs a term after it, e.g. `{name}:graph`"),
+                            ));
+                        }
+                        self.toks
+                            .push((Tok::Field(scope), start..start + colon + 1));
+                        if rest.is_empty() {
+                            return Ok(end);
+                        }
+                        let rest_start = start + colon + 1;
+                        return self.plain(rest_start, end);
+                    }
+                    None if attached => {
+                        return Err(self.error(
+                            start..start + colon,
+                            format!("unknown field `{name}` (fields: {FIELD_NAMES})"),
+                        ))
+                    }
+                    None => {}
+                }
+            }
+            self.note(start, &format!("`{word}` taken as plain text"));
+            self.toks.push((Tok::Word(word.to_string()), span));
+            return Ok(end);
+        }
+        self.plain(start, end)
+    }
+
+    /// A word with no field: a prefix if it ends in `*`.
+    fn plain(&mut self, start: usize, end: usize) -> Result<usize, QueryError> {
+        let word = &self.query[start..end];
+        match word.strip_suffix('*') {
+            Some(stem) if !stem.is_empty() && !stem.ends_with('*') => {
+                self.toks.push((Tok::Prefix(stem.to_string()), start..end));
+            }
+            Some(_) if word.chars().all(|c| c == '*') => {
+                self.note(
+                    start,
+                    &format!("`{word}` ignored: a prefix needs letters before `*`"),
+                );
+            }
+            _ => self.toks.push((Tok::Word(word.to_string()), start..end)),
+        }
+        Ok(end)
+    }
+}
+
+struct Parser<'q> {
+    query: &'q str,
+    toks: Vec<(Tok, Range<usize>)>,
+    pos: usize,
+    all: bool,
+    notes: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(t, _)| t)
+    }
+
+    fn note(&mut self, span: &Range<usize>, what: &str) {
+        let col = column(self.query, span.start) + 1;
+        self.notes.push(format!("column {col}: {what}"));
+    }
+
+    fn starts_operand(tok: Option<&Tok>) -> bool {
+        matches!(
+            tok,
+            Some(
+                Tok::Word(_)
+                    | Tok::Phrase(..)
+                    | Tok::Prefix(_)
+                    | Tok::Field(_)
+                    | Tok::Open
+                    | Tok::Not
+                    | Tok::Plus
+                    | Tok::Minus
+            )
+        )
+    }
+
+    /// An operator where an operand should be is the word itself: "AND" in pasted text.
+    fn dangling_word(&mut self) -> Expr {
+        let span = self.toks[self.pos].1.clone();
+        self.pos += 1;
+        self.note(&span, "operator with nothing to join taken as a word");
+        Expr::Leaf {
+            scope: Scope::Any,
+            leaf: Leaf::Word(self.query[span.clone()].to_string()),
+            span,
+        }
+    }
+
+    fn parse_or(&mut self, depth: usize) -> Option<Expr> {
+        let mut items = Vec::new();
+        let mut expect_operand = true;
+        loop {
+            match self.peek() {
+                Some(Tok::Or) if !expect_operand => {
+                    self.pos += 1;
+                    expect_operand = true;
+                }
+                Some(Tok::Or | Tok::And) => {
+                    let word = self.dangling_word();
+                    items.push(word);
+                    expect_operand = false;
+                }
+                Some(Tok::Close) if depth == 0 => {
+                    let span = self.toks[self.pos].1.clone();
+                    self.pos += 1;
+                    self.note(&span, "unbalanced `)` ignored");
+                }
+                t if Self::starts_operand(t) => {
+                    if let Some(e) = self.parse_and(depth) {
+                        items.push(e);
+                    }
+                    expect_operand = false;
+                }
+                _ => break,
+            }
+        }
+        flatten(items, Expr::Or)
+    }
+
+    fn parse_and(&mut self, depth: usize) -> Option<Expr> {
+        let mut items: Vec<Expr> = self.parse_unary(depth).into_iter().collect();
+        loop {
+            match self.peek() {
+                Some(Tok::And) => {
+                    let span = self.toks[self.pos].1.clone();
+                    self.pos += 1;
+                    if !Self::starts_operand(self.peek()) {
+                        self.note(&span, "`AND` with nothing after it ignored");
+                        break;
+                    }
+                    items.extend(self.parse_unary(depth));
+                }
+                t if self.all && Self::starts_operand(t) => items.extend(self.parse_unary(depth)),
+                _ => break,
+            }
+        }
+        flatten(items, Expr::And)
+    }
+
+    fn parse_unary(&mut self, depth: usize) -> Option<Expr> {
+        let (tok, span) = self.toks.get(self.pos)?.clone();
+        match tok {
+            Tok::Not | Tok::Minus => {
+                self.pos += 1;
+                if !Self::starts_operand(self.peek()) {
+                    self.note(&span, "`NOT` with nothing after it ignored");
+                    return None;
+                }
+                self.parse_unary(depth).map(|e| Expr::Not(Box::new(e)))
+            }
+            Tok::Plus => {
+                self.pos += 1;
+                self.parse_unary(depth).map(|e| Expr::Required(Box::new(e)))
+            }
+            _ => self.parse_primary(depth, Scope::Any),
+        }
+    }
+
+    fn parse_primary(&mut self, depth: usize, scope: Scope) -> Option<Expr> {
+        let (tok, span) = self.toks.get(self.pos)?.clone();
+        self.pos += 1;
+        let leaf = |leaf| {
+            Some(Expr::Leaf {
+                scope,
+                leaf,
+                span: span.clone(),
+            })
+        };
+        match tok {
+            Tok::Word(w) => leaf(Leaf::Word(w)),
+            Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
+            Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
+            Tok::Field(inner) => self.parse_primary(depth, inner),
+            Tok::Open => {
+                let inner = self.parse_or(depth + 1);
+                if self.peek() == Some(&Tok::Close) {
+                    self.pos += 1;
+                } else {
+                    self.note(&span, "unbalanced `(` ignored");
+                }
+                inner.map(|e| {
+                    if scope == Scope::Any {
+                        e
+                    } else {
+                        rescope(e, scope)
+                    }
+                })
+            }
+            // Anything else where an operand should be: step back and let the caller decide.
+            _ => {
+                self.pos -= 1;
+                None
+            }
+        }
+    }
+}
+
+fn flatten(mut items: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Option<Expr> {
+    match items.len() {
+        0 => None,
+        1 => items.pop(),
+        _ => Some(make(items)),
+    }
+}
+
+/// Applies a group's field (`title:(a b)`) to the leaves inside that name none.
+fn rescope(expr: Expr, to: Scope) -> Expr {
+    match expr {
+        Expr::Leaf { scope, leaf, span } => Expr::Leaf {
+            scope: if scope == Scope::Any { to } else { scope },
+            leaf,
+            span,
+        },
+        Expr::Or(v) => Expr::Or(v.into_iter().map(|e| rescope(e, to)).collect()),
+        Expr::And(v) => Expr::And(v.into_iter().map(|e| rescope(e, to)).collect()),
+        Expr::Not(e) => Expr::Not(Box::new(rescope(*e, to))),
+        Expr::Required(e) => Expr::Required(Box::new(rescope(*e, to))),
+    }
+}
+
+/// Parses a query. `all` makes juxtaposed words all required (`--all`); otherwise they are
+/// alternatives, ranked by how many match.
+pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
+    let lexer = Lexer {
+        query,
+        toks: Vec::new(),
+        notes: Vec::new(),
+    };
+    let (toks, notes) = lexer.run()?;
+    let mut parser = Parser {
+        query,
+        toks,
+        pos: 0,
+        all,
+        notes,
+    };
+    let mut items = Vec::new();
+    while parser.pos < parser.toks.len() {
+        match parser.parse_or(0) {
+            Some(e) => items.push(e),
+            // A token no rule consumes (a stray `)` inside): skip it.
+            None => parser.pos += 1,
+        }
+    }
+    let expr = flatten(items, if all { Expr::And } else { Expr::Or });
+    Ok(Parsed {
+        expr,
+        notes: parser.notes,
+    })
+}
+
+/// Ranking settings: what turns a parsed query into a scored one. Evaluation measures these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranking {
+    /// Boost of the proximity clause added for each pair of adjacent plain words (0 = none):
+    /// papers where the words stand together rank above papers where they are scattered.
+    pub proximity_boost: f32,
+    /// How far apart (in positions) the pair may stand for the proximity clause.
+    pub proximity_slop: u32,
+    /// Drop common English function words from plain-word queries (never from phrases).
+    pub drop_stopwords: bool,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking {
+            proximity_boost: 0.0,
+            proximity_slop: 2,
+            drop_stopwords: false,
+        }
+    }
+}
+
+/// Lucene's English stop words.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// The terms a query looks for, by field, for highlighting.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    /// Analyzed prose terms (stemmed).
+    pub prose: HashSet<String>,
+    /// Analyzed prose prefixes.
+    pub prose_prefixes: Vec<String>,
+    /// Analyzed name terms.
+    pub names: HashSet<String>,
+}
+
+/// Turns expressions into tantivy queries with paperdex's fields and analyzers.
+pub struct QueryBuilder {
+    fields: Fields,
+    prose: TextAnalyzer,
+    names: TextAnalyzer,
+    pub ranking: Ranking,
+}
+
+/// A query ready to run, with the terms to highlight.
+pub struct Built {
+    pub query: Box<dyn Query>,
+    pub wanted: Wanted,
+}
+
+impl QueryBuilder {
+    pub fn new(fields: Fields, ranking: Ranking) -> QueryBuilder {
+        QueryBuilder {
+            fields,
+            prose: analyzer::prose(),
+            names: analyzer::names(),
+            ranking,
+        }
+    }
+
+    /// Builds the query; `None` when nothing in it is searchable (only stop words or
+    /// punctuation).
+    pub fn build(&mut self, expr: &Expr) -> Option<Built> {
+        let mut wanted = Wanted::default();
+        let query = self.expr(expr, &mut wanted, true)?;
+        Some(Built { query, wanted })
+    }
+
+    fn expr(&mut self, expr: &Expr, wanted: &mut Wanted, positive: bool) -> Option<Box<dyn Query>> {
+        match expr {
+            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, wanted, positive),
+            Expr::Not(inner) => {
+                // A lone negation matches everything but what it names.
+                let q = self.expr(inner, wanted, false)?;
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery)),
+                    (Occur::MustNot, q),
+                ])))
+            }
+            Expr::Required(inner) => self.expr(inner, wanted, positive),
+            Expr::Or(items) => self.boolean(items, Occur::Should, wanted, positive),
+            Expr::And(items) => self.boolean(items, Occur::Must, wanted, positive),
+        }
+    }
+
+    fn boolean(
+        &mut self,
+        items: &[Expr],
+        default: Occur,
+        wanted: &mut Wanted,
+        positive: bool,
+    ) -> Option<Box<dyn Query>> {
+        let plain = self.plain_words(items);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for item in items {
+            if self.ranking.drop_stopwords && plain.len() > 1 && is_stopword_leaf(item) {
+                continue;
+            }
+            let (occur, inner, pos) = match item {
+                Expr::Not(inner) => (Occur::MustNot, inner.as_ref(), false),
+                Expr::Required(inner) => (Occur::Must, inner.as_ref(), positive),
+                other => (default, other, positive),
+            };
+            if let Some(q) = self.expr(inner, wanted, pos) {
+                clauses.push((occur, q));
+            }
+        }
+        if self.ranking.proximity_boost > 0.0 && positive {
+            for pair in plain.windows(2) {
+                let terms = vec![
+                    (0, Term::from_field_text(self.fields.text, &pair[0])),
+                    (1, Term::from_field_text(self.fields.text, &pair[1])),
+                ];
+                let phrase =
+                    PhraseQuery::new_with_offset_and_slop(terms, self.ranking.proximity_slop);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(phrase),
+                        self.ranking.proximity_boost,
+                    )),
+                ));
+            }
+        }
+        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+            if clauses.is_empty() {
+                return None;
+            }
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
+            return clauses.pop().map(|(_, q)| q);
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The analyzed single terms of the consecutive plain, unscoped words, for proximity pairs.
+    fn plain_words(&mut self, items: &[Expr]) -> Vec<String> {
+        let mut out = Vec::new();
+        for item in items {
+            if let Expr::Leaf {
+                scope: Scope::Any,
+                leaf: Leaf::Word(w),
+                ..
+            } = item
+            {
+                if self.ranking.drop_stopwords && is_stopword(w) {
+                    continue;
+                }
+                out.extend(
+                    analyzer::terms(&mut self.prose, w)
+                        .into_iter()
+                        .map(|(_, t)| t),
+                );
+            }
+        }
+        out
+    }
+
+    fn leaf(
+        &mut self,
+        scope: Scope,
+        leaf: &Leaf,
+        wanted: &mut Wanted,
+        positive: bool,
+    ) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let targets: &[(Field, bool)] = match scope {
+            Scope::Any => &[(f.text, true), (f.authors, false)],
+            Scope::Title => &[(f.title, true)],
+            Scope::Abstract => &[(f.abstract_text, true)],
+            Scope::Authors => &[(f.authors, false)],
+            Scope::Venue | Scope::Id => {
+                let field = if scope == Scope::Venue { f.venue } else { f.id };
+                let text = match leaf {
+                    Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) => w,
+                };
+                let term = Term::from_field_text(field, text);
+                return Some(if let Leaf::Prefix(p) = leaf {
+                    Box::new(
+                        RegexQuery::from_pattern(&format!("{}.*", escape_regex(p)), field).ok()?,
+                    )
+                } else {
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                });
+            }
+        };
+        let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for &(field, is_prose) in targets {
+            let analyzer = if is_prose {
+                &mut self.prose
+            } else {
+                &mut self.names
+            };
+            let (text, slop) = match leaf {
+                Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
+                Leaf::Phrase(p, slop) => (p.as_str(), *slop),
+            };
+            let terms = analyzer::terms(analyzer, text);
+            if positive {
+                let set = if is_prose {
+                    &mut wanted.prose
+                } else {
+                    &mut wanted.names
+                };
+                match leaf {
+                    Leaf::Prefix(_) if is_prose => wanted
+                        .prose_prefixes
+                        .extend(terms.last().map(|(_, t)| t.clone())),
+                    _ => set.extend(terms.iter().map(|(_, t)| t.clone())),
+                }
+            }
+            let q: Box<dyn Query> = match (leaf, terms.len()) {
+                (_, 0) => continue,
+                (Leaf::Prefix(_), 1) => {
+                    let pattern = format!("{}.*", escape_regex(&terms[0].1));
+                    Box::new(RegexQuery::from_pattern(&pattern, field).ok()?)
+                }
+                (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
+                    terms
+                        .iter()
+                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                        .collect(),
+                )),
+                (_, 1) => Box::new(TermQuery::new(
+                    Term::from_field_text(field, &terms[0].1),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms
+                        .iter()
+                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                        .collect(),
+                    slop,
+                )),
+            };
+            per_field.push((Occur::Should, q));
+        }
+        match per_field.len() {
+            0 => None,
+            1 => per_field.pop().map(|(_, q)| q),
+            _ => Some(Box::new(BooleanQuery::new(per_field))),
+        }
+    }
+}
+
+fn is_stopword(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    STOPWORDS.contains(&lower.as_str())
+}
+
+fn is_stopword_leaf(expr: &Expr) -> bool {
+    matches!(expr, Expr::Leaf { scope: Scope::Any, leaf: Leaf::Word(w), .. } if is_stopword(w))
+}
+
+fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(w: &str, span: Range<usize>) -> Expr {
+        Expr::Leaf {
+            scope: Scope::Any,
+            leaf: Leaf::Word(w.into()),
+            span,
+        }
+    }
+
+    fn expr(q: &str) -> Expr {
+        parse(q, false).unwrap().expr.unwrap()
+    }
+
+    #[test]
+    fn words_are_alternatives_by_default_and_required_with_all() {
+        assert_eq!(
+            expr("data drift"),
+            Expr::Or(vec![word("data", 0..4), word("drift", 5..10)])
+        );
+        assert_eq!(
+            parse("data drift", true).unwrap().expr.unwrap(),
+            Expr::And(vec![word("data", 0..4), word("drift", 5..10)])
+        );
+    }
+
+    #[test]
+    fn phrase_with_slop_and_field() {
+        assert_eq!(
+            expr("title:\"graph networks\"~2"),
+            Expr::Leaf {
+                scope: Scope::Title,
+                leaf: Leaf::Phrase("graph networks".into(), 2),
+                span: 6..24
+            }
+        );
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or() {
+        assert_eq!(
+            expr("a OR b AND c"),
+            Expr::Or(vec![
+                word("a", 0..1),
+                Expr::And(vec![word("b", 5..6), word("c", 11..12)])
+            ])
+        );
+    }
+
+    #[test]
+    fn modifiers_and_prefix() {
+        assert_eq!(
+            expr("+gpu -cpu sched*"),
+            Expr::Or(vec![
+                Expr::Required(Box::new(word("gpu", 1..4))),
+                Expr::Not(Box::new(word("cpu", 6..9))),
+                Expr::Leaf {
+                    scope: Scope::Any,
+                    leaf: Leaf::Prefix("sched".into()),
+                    span: 10..16
+                },
+            ])
+        );
+    }
+
+    #[test]
+    fn group_scope_applies_inside() {
+        assert_eq!(
+            expr("author:(mallick OR joshi)"),
+            Expr::Or(vec![
+                Expr::Leaf {
+                    scope: Scope::Authors,
+                    leaf: Leaf::Word("mallick".into()),
+                    span: 8..15
+                },
+                Expr::Leaf {
+                    scope: Scope::Authors,
+                    leaf: Leaf::Word("joshi".into()),
+                    span: 19..24
+                },
+            ])
+        );
+    }
+
+    #[test]
+    fn pasted_text_is_taken_literally_with_notes() {
+        for q in [
+            "\"graph neural",
+            "(graph neural",
+            "graph)",
+            "https://arxiv.org/abs/2201.00001",
+            "Results: graph",
+            "C++ co-design",
+            "- *",
+            "AND graph",
+            "graph AND",
+            "NOT",
+        ] {
+            let parsed = parse(q, false).unwrap_or_else(|e| panic!("{q}: {e}"));
+            let _ = parsed.expr;
+        }
+        assert!(!parse("\"graph neural", false).unwrap().notes.is_empty());
+        assert!(!parse("https://x.org/a", false).unwrap().notes.is_empty());
+        assert!(parse("C++ co-design", false).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_at_its_column() {
+        let err = parse("graph foo:bar", false).unwrap_err();
+        assert_eq!(err.column, 6);
+        assert!(err.message.contains("unknown field `foo`"));
+        assert!(err.to_string().contains("      ^^^"));
+    }
+
+    #[test]
+    fn field_with_no_term_is_an_error() {
+        let err = parse("data title:", false).unwrap_err();
+        assert_eq!(err.column, 5);
+        assert!(err.message.contains("needs a term"));
+    }
+
+    #[test]
+    fn empty_and_punctuation_queries_have_no_expression_or_only_unsearchable_words() {
+        assert_eq!(parse("", false).unwrap().expr, None);
+        assert_eq!(parse("   ", false).unwrap().expr, None);
+        assert_eq!(parse("()", false).unwrap().expr, None);
+    }
+}

@@ -1,0 +1,77 @@
+//! The index schema: which fields a paper becomes and how each is indexed.
+//!
+//! Invariant: every text field a query can name is indexed with positions (phrases work on all of
+//! them); everything a hit shows is stored; `id` and `venue` are exact, untokenized strings.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+
+use crate::analyzer;
+
+/// Handles to every field, resolved once from the schema.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    pub id: Field,
+    pub venue: Field,
+    pub number: Field,
+    pub year: Field,
+    pub title: Field,
+    pub authors: Field,
+    pub abstract_text: Field,
+    /// Title and abstract in one field, not stored: what plain words are ranked on. One field
+    /// ranks better than per-field BM25 sums (tantivy has no BM25F); see README's quality table.
+    pub text: Field,
+    pub url: Field,
+}
+
+/// Field names as users type them in queries, with the field each one searches.
+pub const QUERY_FIELDS: &[&str] = &["title", "author", "authors", "abstract", "venue", "id"];
+
+fn text_options(tokenizer: &str, stored: bool) -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+        .set_fieldnorms(true);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
+}
+
+/// Builds the schema and returns it with its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED | FAST),
+        venue: b.add_text_field("venue", STRING | STORED | FAST),
+        number: b.add_u64_field("number", STORED),
+        year: b.add_i64_field("year", STORED | INDEXED | FAST),
+        title: b.add_text_field("title", text_options(analyzer::PROSE, true)),
+        authors: b.add_text_field("authors", text_options(analyzer::NAMES, true)),
+        abstract_text: b.add_text_field("abstract", text_options(analyzer::PROSE, true)),
+        text: b.add_text_field("text", text_options(analyzer::PROSE, false)),
+        url: b.add_text_field("url", STORED),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    /// Resolves the handles from an opened index's schema.
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Fields> {
+        let f = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            id: f("id")?,
+            venue: f("venue")?,
+            number: f("number")?,
+            year: f("year")?,
+            title: f("title")?,
+            authors: f("authors")?,
+            abstract_text: f("abstract")?,
+            text: f("text")?,
+            url: f("url")?,
+        })
+    }
+}

@@ -1,0 +1,230 @@
+//! Searching: runs a parsed query against an index and assembles the hits a user sees.
+//!
+//! Invariant: ranking is BM25 as tantivy computes it over the fields the query names, plus the
+//! proximity clauses of [`Ranking`]; the same `Searcher` settings serve `search`, `eval` and
+//! `bench`, so what is measured is what users get.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::analyzer;
+use crate::query::{self, Built, QueryBuilder, QueryError, Ranking};
+use crate::schema::Fields;
+use crate::snippet::{self, Highlighted};
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub id: String,
+    pub venue: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i64>,
+    pub title: String,
+    pub authors: Vec<String>,
+    #[serde(rename = "abstract")]
+    pub abstract_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub snippet: String,
+    /// Byte ranges of matched words within `snippet`.
+    pub highlights: Vec<[usize; 2]>,
+    #[serde(skip)]
+    pub title_highlights: Vec<std::ops::Range<usize>>,
+    /// tantivy's account of the score, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<serde_json::Value>,
+}
+
+/// What to search for and how many results to return.
+#[derive(Debug, Clone)]
+pub struct Request<'q> {
+    pub query: &'q str,
+    /// Juxtaposed words are all required.
+    pub all: bool,
+    pub limit: usize,
+    pub offset: usize,
+    pub explain: bool,
+}
+
+/// Why a query produced no search.
+#[derive(Debug)]
+pub enum SearchError {
+    /// The query is wrong as written.
+    Query(QueryError),
+    /// Nothing in the query can be searched (empty, or only punctuation).
+    Empty,
+    Index(anyhow::Error),
+}
+
+impl std::fmt::Display for SearchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SearchError::Query(e) => write!(f, "{e}"),
+            SearchError::Empty => write!(f, "the query has no words to search for"),
+            SearchError::Index(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for SearchError {}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.into())
+    }
+}
+
+/// The answer to a request.
+#[derive(Debug, Default)]
+pub struct Answer {
+    pub hits: Vec<Hit>,
+    /// What was taken literally, for stderr.
+    pub notes: Vec<String>,
+    /// Time to parse and search (top-K), and to fetch and render the hits.
+    pub search_time: Duration,
+    pub fetch_time: Duration,
+}
+
+/// Searches one index snapshot.
+pub struct Engine {
+    searcher: Searcher,
+    fields: Fields,
+    builder: QueryBuilder,
+    prose: tantivy::tokenizer::TextAnalyzer,
+    names: tantivy::tokenizer::TextAnalyzer,
+}
+
+impl Engine {
+    pub fn new(searcher: Searcher, fields: Fields, ranking: Ranking) -> Engine {
+        Engine {
+            searcher,
+            fields,
+            builder: QueryBuilder::new(fields, ranking),
+            prose: analyzer::prose(),
+            names: analyzer::names(),
+        }
+    }
+
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// Parses and builds a query.
+    pub fn prepare(&mut self, query: &str, all: bool) -> Result<(Built, Vec<String>), SearchError> {
+        let parsed = query::parse(query, all).map_err(SearchError::Query)?;
+        let expr = parsed.expr.ok_or(SearchError::Empty)?;
+        let built = self.builder.build(&expr).ok_or(SearchError::Empty)?;
+        Ok((built, parsed.notes))
+    }
+
+    /// The top hits' addresses and scores, without fetching anything.
+    pub fn top(
+        &self,
+        built: &Built,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let collector = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_score();
+        Ok(self.searcher.search(built.query.as_ref(), &collector)?)
+    }
+
+    /// Number of matching papers.
+    pub fn count(&mut self, query: &str, all: bool) -> Result<(usize, Vec<String>), SearchError> {
+        let (built, notes) = self.prepare(query, all)?;
+        Ok((self.searcher.search(built.query.as_ref(), &Count)?, notes))
+    }
+
+    /// Runs a request: the ranked hits with stored fields and snippets.
+    pub fn search(&mut self, req: &Request) -> Result<Answer, SearchError> {
+        let started = Instant::now();
+        let (built, notes) = self.prepare(req.query, req.all)?;
+        let top = self.top(&built, req.limit, req.offset)?;
+        let search_time = started.elapsed();
+        let mut hits = Vec::with_capacity(top.len());
+        for (i, (score, address)) in top.into_iter().enumerate() {
+            let mut hit = self.hit(&built, req.offset + i + 1, score, address)?;
+            if req.explain {
+                let explanation = built
+                    .query
+                    .explain(&self.searcher, address)
+                    .context("explaining a score")
+                    .map_err(SearchError::Index)?;
+                hit.explain = serde_json::to_value(&explanation).ok();
+            }
+            hits.push(hit);
+        }
+        Ok(Answer {
+            hits,
+            notes,
+            search_time,
+            fetch_time: started.elapsed() - search_time,
+        })
+    }
+
+    fn hit(
+        &mut self,
+        built: &Built,
+        rank: usize,
+        score: f32,
+        address: DocAddress,
+    ) -> Result<Hit, SearchError> {
+        let doc: TantivyDocument = self.searcher.doc(address)?;
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let abstract_text = text(f.abstract_text);
+        let title = text(f.title);
+        let Highlighted {
+            text: snippet,
+            highlights,
+        } = snippet::snippet(&mut self.prose, &abstract_text, &built.wanted);
+        let title_highlights =
+            snippet::highlight_all(&mut self.prose, &title, &built.wanted, false).highlights;
+        Ok(Hit {
+            rank,
+            score,
+            id: text(f.id),
+            venue: text(f.venue),
+            number: doc.get_first(f.number).and_then(|v| v.as_u64()),
+            year: doc.get_first(f.year).and_then(|v| v.as_i64()),
+            title,
+            authors: doc
+                .get_all(f.authors)
+                .filter_map(|v| v.as_str())
+                .map(str::to_string)
+                .collect(),
+            abstract_text,
+            url: doc
+                .get_first(f.url)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            snippet,
+            highlights: highlights.into_iter().map(|r| [r.start, r.end]).collect(),
+            title_highlights,
+            explain: None,
+        })
+    }
+
+    /// Highlights for an author name, for display.
+    pub fn author_highlights(&mut self, built: &Built, author: &str) -> Highlighted {
+        snippet::highlight_all(&mut self.names, author, &built.wanted, true)
+    }
+}

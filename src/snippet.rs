@@ -1,0 +1,216 @@
+//! Snippets: the stretch of an abstract that best shows why a paper matched, with the matched
+//! words marked.
+//!
+//! Invariant: highlight ranges are byte ranges into the returned fragment, on char boundaries,
+//! sorted and disjoint; words are matched by the same analyzer the index used, so `drifting`
+//! in a query lights up `drift` and `Drifts` alike.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::query::Wanted;
+
+/// Roughly how long a snippet is, in bytes.
+pub const SNIPPET_BYTES: usize = 220;
+
+/// Context kept before the first matched word, so a snippet does not start mid-thought.
+const LEAD_BYTES: usize = 40;
+
+const ELLIPSIS: &str = "…";
+
+/// A piece of text with highlighted byte ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    pub text: String,
+    pub highlights: Vec<Range<usize>>,
+}
+
+/// Whether an analyzed term is one the query looks for.
+fn is_wanted(term: &str, terms: &HashSet<String>, prefixes: &[String]) -> bool {
+    terms.contains(term) || prefixes.iter().any(|p| term.starts_with(p.as_str()))
+}
+
+/// Byte ranges of the wanted words of `text`.
+pub fn matches(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+    prefixes: &[String],
+) -> Vec<(Range<usize>, String)> {
+    let mut out = Vec::new();
+    if terms.is_empty() && prefixes.is_empty() {
+        return out;
+    }
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        if is_wanted(&token.text, terms, prefixes) {
+            out.push((token.offset_from..token.offset_to, token.text.clone()));
+        }
+    }
+    out
+}
+
+/// Highlights every wanted word of a short text (a title, an author).
+pub fn highlight_all(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    wanted: &Wanted,
+    names: bool,
+) -> Highlighted {
+    let (terms, prefixes): (&HashSet<String>, &[String]) = if names {
+        (&wanted.names, &[])
+    } else {
+        (&wanted.prose, &wanted.prose_prefixes)
+    };
+    Highlighted {
+        text: text.to_string(),
+        highlights: matches(analyzer, text, terms, prefixes)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect(),
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// How far a cut may move to land between words; past that, a run with no spaces (a formula,
+/// a URL) is cut mid-way rather than swallowed whole.
+const WORD_SLACK: usize = 30;
+
+/// Moves `i` back to the start of the word it falls in.
+fn word_start(text: &str, i: usize) -> usize {
+    let i = floor_boundary(text, i);
+    match text[..i].rfind(char::is_whitespace) {
+        Some(p) if i - p <= WORD_SLACK => p + 1,
+        None if i <= WORD_SLACK => 0,
+        _ => i,
+    }
+}
+
+/// Moves `i` forward to the end of the word it falls in.
+fn word_end(text: &str, i: usize) -> usize {
+    let i = floor_boundary(text, i);
+    match text[i..].find(char::is_whitespace) {
+        Some(p) if p <= WORD_SLACK => i + p,
+        None if text.len() - i <= WORD_SLACK => text.len(),
+        _ => i,
+    }
+}
+
+/// The best snippet of `text` for the wanted words: the window of about [`SNIPPET_BYTES`] with
+/// the most distinct matched terms (then the most matches), or the opening when none match.
+pub fn snippet(analyzer: &mut TextAnalyzer, text: &str, wanted: &Wanted) -> Highlighted {
+    let found = matches(analyzer, text, &wanted.prose, &wanted.prose_prefixes);
+    let (mut start, mut end) = (0, word_end(text, SNIPPET_BYTES));
+    if !found.is_empty() {
+        let mut best = (0usize, 0usize, 0usize);
+        for (i, (first, _)) in found.iter().enumerate() {
+            let limit = first.start + SNIPPET_BYTES - LEAD_BYTES;
+            let window: Vec<_> = found[i..]
+                .iter()
+                .take_while(|(r, _)| r.end <= limit)
+                .collect();
+            let distinct: HashSet<&str> = window.iter().map(|(_, t)| t.as_str()).collect();
+            let key = (distinct.len(), window.len());
+            if key > (best.0, best.1) {
+                best = (key.0, key.1, i);
+            }
+        }
+        let first = found[best.2].0.start;
+        start = if first <= LEAD_BYTES {
+            0
+        } else {
+            word_start(text, first - LEAD_BYTES)
+        };
+        end = word_end(text, start + SNIPPET_BYTES);
+    }
+    let end = end.max(start);
+    let mut out = String::with_capacity(end - start + 2 * ELLIPSIS.len());
+    let shift = if start > 0 {
+        out.push_str(ELLIPSIS);
+        ELLIPSIS.len()
+    } else {
+        0
+    };
+    out.push_str(text[start..end].trim_end());
+    let body_end = start + out.len() - shift;
+    let highlights = found
+        .into_iter()
+        .map(|(r, _)| r)
+        .filter(|r| r.start >= start && r.end <= body_end)
+        .map(|r| r.start - start + shift..r.end - start + shift)
+        .collect();
+    if end < text.len() {
+        out.push_str(ELLIPSIS);
+    }
+    Highlighted {
+        text: out,
+        highlights,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer;
+
+    fn wanted(words: &[&str]) -> Wanted {
+        let mut a = analyzer::prose();
+        let mut w = Wanted::default();
+        for word in words {
+            w.prose
+                .extend(analyzer::terms(&mut a, word).into_iter().map(|(_, t)| t));
+        }
+        w
+    }
+
+    fn marked(h: &Highlighted) -> Vec<&str> {
+        h.highlights.iter().map(|r| &h.text[r.clone()]).collect()
+    }
+
+    #[test]
+    fn stemmed_query_words_light_up_inflected_text() {
+        let text = "Models suffer when data drifts; drift detection helps.";
+        let h = snippet(&mut analyzer::prose(), text, &wanted(&["drifting"]));
+        assert_eq!(marked(&h), ["drifts", "drift"]);
+    }
+
+    #[test]
+    fn long_text_is_cut_around_the_matches_on_word_boundaries() {
+        let text = format!(
+            "{} the straggler problem {}",
+            "filler ".repeat(100),
+            "tail ".repeat(100)
+        );
+        let h = snippet(&mut analyzer::prose(), &text, &wanted(&["straggler"]));
+        assert!(h.text.starts_with(ELLIPSIS) && h.text.ends_with(ELLIPSIS));
+        assert_eq!(marked(&h), ["straggler"]);
+        assert!(h.text.len() <= SNIPPET_BYTES + 2 * ELLIPSIS.len() + 10);
+    }
+
+    #[test]
+    fn no_match_gives_the_opening() {
+        let h = snippet(
+            &mut analyzer::prose(),
+            "Short abstract.",
+            &wanted(&["graph"]),
+        );
+        assert_eq!(h.text, "Short abstract.");
+        assert!(h.highlights.is_empty());
+    }
+
+    #[test]
+    fn multibyte_text_never_splits_a_char() {
+        let text = "é".repeat(500) + " graph " + &"ü".repeat(500);
+        let h = snippet(&mut analyzer::prose(), &text, &wanted(&["graph"]));
+        assert_eq!(marked(&h), ["graph"]);
+    }
+}

@@ -1,0 +1,495 @@
+//! Input sources: which files to read, in which format, and opening them for streaming.
+//!
+//! Invariant: [`discover`] returns sources in a deterministic order (arguments in the order
+//! given, each directory's files sorted by path) and every source it returns has a known format
+//! and venue; [`open`] turns file-level problems (missing, unreadable, empty, binary) into one
+//! error naming the path, so record-level errors from the parsers are only about records.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use flate2::read::MultiGzDecoder;
+
+use crate::jsonl::JsonLinesReader;
+use crate::listing::ListingReader;
+use crate::paper::{Paper, RecordError};
+
+/// The format of a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A papers.cool listing (`.txt`).
+    Listing,
+    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`).
+    JsonLines,
+}
+
+/// One file to ingest.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub kind: SourceKind,
+    /// The file stem without format extensions: `mlsys-2022.txt` → `mlsys-2022`,
+    /// `abstracts.jsonl.gz` → `abstracts`.
+    pub venue: String,
+    /// Whether the file is gzip-compressed (its name ends in `.gz`).
+    pub gzip: bool,
+}
+
+/// How many bytes are looked at to tell text from binary, and to sniff the format.
+const SNIFF_BYTES: usize = 8 << 10;
+
+/// Splits a file name into its venue, kind (if the extension is known) and gzip flag.
+fn classify_name(name: &str) -> (String, Option<SourceKind>, bool) {
+    let (base, gzip) = match name.rsplit_once('.') {
+        Some((base, ext)) if ext.eq_ignore_ascii_case("gz") => (base, true),
+        _ => (name, false),
+    };
+    let (stem, kind) = match base.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            let kind = match ext.to_ascii_lowercase().as_str() {
+                "txt" => Some(SourceKind::Listing),
+                "jsonl" | "ndjson" | "json" => Some(SourceKind::JsonLines),
+                _ => None,
+            };
+            (stem, kind)
+        }
+        _ => (base, None),
+    };
+    (stem.to_owned(), kind, gzip)
+}
+
+/// Expands files and directories into sources.
+///
+/// A directory contributes its files with known extensions (`.txt`, `.jsonl`, `.ndjson`,
+/// `.json`, each optionally `.gz`), recursively, sorted by path, skipping hidden files and
+/// directories. A file named explicitly with an unknown extension is sniffed: a first non-blank
+/// byte `{` means JSON Lines, anything else a listing.
+///
+/// # Errors
+///
+/// Errors name the path: it does not exist or cannot be listed, or it is a directory without
+/// sources.
+pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("{}: cannot read (does it exist?)", path.display()))?;
+        if meta.is_dir() {
+            let before = sources.len();
+            walk(path, &mut sources)?;
+            if sources.len() == before {
+                bail!(
+                    "no .txt or .jsonl sources in {} (looked for .txt, .jsonl, .ndjson, .json, optionally .gz)",
+                    path.display()
+                );
+            }
+        } else {
+            sources.push(explicit_file(path)?);
+        }
+    }
+    Ok(sources)
+}
+
+/// A file the user named: its extension decides, or its content when the extension is unknown.
+fn explicit_file(path: &Path) -> anyhow::Result<Source> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (venue, kind, gzip) = classify_name(&name);
+    let kind = match kind {
+        Some(kind) => kind,
+        None => sniff_kind(path, gzip)?,
+    };
+    Ok(Source {
+        path: path.to_owned(),
+        kind,
+        venue,
+        gzip,
+    })
+}
+
+/// Guesses the format from the first non-blank byte: `{` is JSON Lines.
+fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let read = if gzip {
+        MultiGzDecoder::new(file)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)
+    } else {
+        file.take(SNIFF_BYTES as u64).read_to_end(&mut head)
+    };
+    // A short or broken file still gets a kind; `open` reports what is wrong with it.
+    if read.is_err() && head.is_empty() {
+        return Ok(SourceKind::Listing);
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => SourceKind::JsonLines,
+        _ => SourceKind::Listing,
+    })
+}
+
+/// Adds the sources under `dir`, sorted by path.
+fn walk(dir: &Path, sources: &mut Vec<Source>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list directory", dir.display()))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}: cannot list directory", dir.display()))?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        paths.push(entry.path());
+    }
+    paths.sort();
+    for path in paths {
+        // Follows symlinks, so a linked data directory is read like a real one.
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&path, sources)?;
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let (venue, Some(kind), gzip) = classify_name(&name) {
+            sources.push(Source {
+                path,
+                kind,
+                venue,
+                gzip,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A `Read` that counts the bytes taken from the file, for progress reporting.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+// `Send`, so records can be parsed on another thread than the one indexing them.
+type Input = Box<dyn BufRead + Send>;
+
+/// The records of one opened source.
+///
+/// An iterator of [`Paper`]s and [`RecordError`]s; record errors carry line numbers only, and
+/// the caller adds the path.
+pub struct Records {
+    reader: Reader,
+    bytes_read: Arc<AtomicU64>,
+}
+
+enum Reader {
+    Listing(ListingReader<Input>),
+    JsonLines(JsonLinesReader<Input>),
+}
+
+impl Records {
+    /// The `| Total: N` header of a listing once read; `None` for JSON Lines.
+    #[must_use]
+    pub fn header_total(&self) -> Option<u64> {
+        match &self.reader {
+            Reader::Listing(r) => r.header_total(),
+            Reader::JsonLines(_) => None,
+        }
+    }
+
+    /// Bytes of the file (compressed bytes for `.gz`) consumed so far, for progress bars: it
+    /// runs ahead of the records handed out by at most the read buffer.
+    #[must_use]
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<Paper, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.reader {
+            Reader::Listing(r) => r.next(),
+            Reader::JsonLines(r) => r.next(),
+        }
+    }
+}
+
+/// Opens one source for streaming.
+///
+/// # Errors
+///
+/// File-level problems are errors naming the path: it cannot be opened or read (or is not
+/// gzip though named `.gz`), it is empty, or it looks binary (a NUL byte in its first 8 KiB,
+/// after decompression).
+pub fn open(source: &Source) -> anyhow::Result<Records> {
+    let path = &source.path;
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let counting = Counting {
+        inner: file,
+        count: Arc::clone(&bytes_read),
+    };
+    let mut input: Input = if source.gzip {
+        Box::new(BufReader::with_capacity(
+            64 << 10,
+            MultiGzDecoder::new(BufReader::new(counting)),
+        ))
+    } else {
+        Box::new(BufReader::with_capacity(64 << 10, counting))
+    };
+    check_head(&mut input, source)?;
+    let reader = match source.kind {
+        SourceKind::Listing => Reader::Listing(ListingReader::new(input, &source.venue)),
+        SourceKind::JsonLines => Reader::JsonLines(JsonLinesReader::new(input, &source.venue)),
+    };
+    Ok(Records { reader, bytes_read })
+}
+
+/// Rejects empty and binary files by looking at the buffered start of the (decompressed) input,
+/// without consuming it.
+fn check_head(input: &mut Input, source: &Source) -> anyhow::Result<()> {
+    let path = source.path.display();
+    let head = loop {
+        match input.fill_buf() {
+            Ok(head) => break head,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if source.gzip => {
+                return Err(err).with_context(|| format!("{path}: not a readable gzip file"));
+            }
+            Err(err) => return Err(err).with_context(|| format!("{path}: cannot read")),
+        }
+    };
+    if head.is_empty() {
+        bail!("{path}: is empty");
+    }
+    // `fill_buf` may return less than asked; the 64 KiB buffer usually holds the first 8 KiB.
+    let window = &head[..head.len().min(SNIFF_BYTES)];
+    if window.contains(&0) {
+        bail!("{path}: looks binary, not a listing or JSON Lines");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::fs;
+    use std::io::Write;
+
+    const LISTING: &str = "| Total: 2\n\n#1 T\n\nAuthors: A\n\nX\n\n#2 U\n\nAuthor: B\n\nY\n";
+    const JSONL: &str =
+        "{\"id\": \"1\", \"title\": \"T\"}\n{\"_id\": 2, \"title\": \"\", \"text\": \"Y\"}\n";
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn names(sources: &[Source]) -> Vec<String> {
+        sources
+            .iter()
+            .map(|s| s.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn records_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Records>();
+    }
+
+    #[test]
+    fn venue_is_the_stem_without_format_extensions() {
+        assert_eq!(
+            classify_name("abstracts.jsonl.gz"),
+            ("abstracts".into(), Some(SourceKind::JsonLines), true)
+        );
+        assert_eq!(
+            classify_name("mlsys-2022.txt"),
+            ("mlsys-2022".into(), Some(SourceKind::Listing), false)
+        );
+        assert_eq!(
+            classify_name("a.b.ndjson"),
+            ("a.b".into(), Some(SourceKind::JsonLines), false)
+        );
+        assert_eq!(classify_name("dump.dat"), ("dump".into(), None, false));
+        assert_eq!(
+            classify_name("OLD.TXT.GZ"),
+            ("OLD".into(), Some(SourceKind::Listing), true)
+        );
+        assert_eq!(classify_name(".txt"), (".txt".into(), None, false));
+        assert_eq!(classify_name("README"), ("README".into(), None, false));
+    }
+
+    #[test]
+    fn directory_is_walked_recursively_sorted_and_hidden_files_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::write(root.join("b.txt"), LISTING).unwrap();
+        fs::write(root.join("a.jsonl"), JSONL).unwrap();
+        fs::write(root.join("sub/c.json.gz"), gzip(JSONL.as_bytes())).unwrap();
+        fs::write(root.join(".hidden.txt"), LISTING).unwrap();
+        fs::write(root.join(".git/x.txt"), LISTING).unwrap();
+        fs::write(root.join("notes.md"), "# notes").unwrap();
+        let sources = discover(&[root.to_owned()]).unwrap();
+        assert_eq!(names(&sources), ["a.jsonl", "b.txt", "c.json.gz"]);
+        assert_eq!(sources[0].kind, SourceKind::JsonLines);
+        assert_eq!(sources[1].kind, SourceKind::Listing);
+        assert_eq!((sources[2].venue.as_str(), sources[2].gzip), ("c", true));
+    }
+
+    #[test]
+    fn explicit_file_with_unknown_extension_is_sniffed() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("export.dat");
+        let listing = dir.path().join("listing");
+        fs::write(&json, format!("\n  {JSONL}")).unwrap();
+        fs::write(&listing, LISTING).unwrap();
+        let sources = discover(&[json, listing]).unwrap();
+        assert_eq!(sources[0].kind, SourceKind::JsonLines);
+        assert_eq!(sources[0].venue, "export");
+        assert_eq!(sources[1].kind, SourceKind::Listing);
+    }
+
+    #[test]
+    fn missing_path_is_an_error_naming_it() {
+        let err = discover(&[PathBuf::from("/no/such/place.txt")]).unwrap_err();
+        assert!(format!("{err:#}").contains("/no/such/place.txt"), "{err:#}");
+    }
+
+    #[test]
+    fn directory_without_sources_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("notes.md"), "x").unwrap();
+        let err = discover(&[dir.path().to_owned()]).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("no .txt or .jsonl sources in"), "{msg}");
+        assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn listing_and_jsonl_sources_stream_papers() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("mlsys-2022.txt"), LISTING).unwrap();
+        fs::write(dir.path().join("x.jsonl"), JSONL).unwrap();
+        let sources = discover(&[dir.path().to_owned()]).unwrap();
+        let mut listing = open(&sources[0]).unwrap();
+        let papers: Vec<Paper> = listing.by_ref().map(Result::unwrap).collect();
+        assert_eq!(papers[1].id, "mlsys-2022-2");
+        assert_eq!(listing.header_total(), Some(2));
+        assert_eq!(listing.bytes_read(), LISTING.len() as u64);
+        let mut jsonl = open(&sources[1]).unwrap();
+        assert_eq!(jsonl.by_ref().filter(Result::is_ok).count(), 2);
+        assert_eq!(jsonl.header_total(), None);
+    }
+
+    #[test]
+    fn gzip_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("abstracts.jsonl.gz");
+        let compressed = gzip(JSONL.as_bytes());
+        fs::write(&path, &compressed).unwrap();
+        let sources = discover(&[path]).unwrap();
+        assert_eq!(
+            (sources[0].venue.as_str(), sources[0].gzip),
+            ("abstracts", true)
+        );
+        let mut records = open(&sources[0]).unwrap();
+        let papers: Vec<Paper> = records.by_ref().map(Result::unwrap).collect();
+        assert_eq!(papers.len(), 2);
+        assert_eq!(papers[0].venue, "abstracts");
+        assert_eq!(records.bytes_read(), compressed.len() as u64);
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_all_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.txt.gz");
+        let mut bytes = gzip(b"#1 T\nAuthors: A\nX\n");
+        bytes.extend(gzip(b"#2 U\nAuthors: B\nY\n"));
+        fs::write(&path, bytes).unwrap();
+        let records = open(&discover(&[path]).unwrap()[0]).unwrap();
+        assert_eq!(records.filter(Result::is_ok).count(), 2);
+    }
+
+    #[test]
+    fn truncated_gzip_ends_with_a_record_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.jsonl.gz");
+        let body: String = (0..2000)
+            .map(|i| format!("{{\"id\": \"{i}\", \"title\": \"Paper number {i} on things\"}}\n"))
+            .collect();
+        let compressed = gzip(body.as_bytes());
+        fs::write(&path, &compressed[..compressed.len() / 2]).unwrap();
+        let items: Vec<_> = open(&discover(&[path]).unwrap()[0]).unwrap().collect();
+        let (last, rest) = items.split_last().unwrap();
+        assert!(rest.iter().all(Result::is_ok));
+        assert!(!rest.is_empty());
+        let err = last.as_ref().unwrap_err();
+        assert!(err.message.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn binary_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("image.txt");
+        fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let err = open(&discover(std::slice::from_ref(&path)).unwrap()[0])
+            .err()
+            .unwrap();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("looks binary"), "{msg}");
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn binary_content_inside_gzip_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.jsonl.gz");
+        fs::write(&path, gzip(b"{\0\0\0")).unwrap();
+        let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
+        assert!(format!("{err:#}").contains("looks binary"));
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.txt");
+        fs::write(&path, b"").unwrap();
+        let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
+        assert!(format!("{err:#}").contains("is empty"));
+    }
+
+    #[test]
+    fn file_that_is_not_gzip_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fake.jsonl.gz");
+        fs::write(&path, JSONL).unwrap();
+        let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
+        assert!(format!("{err:#}").contains("gzip"), "{err:#}");
+    }
+}

@@ -1,0 +1,399 @@
+//! The binary as a user runs it: each test works in its own temporary directory holding a copy
+//! of the embedded corpus, so `index/` is built there on first use.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A temporary working directory with `corpus/mlsys-2022.txt`, as a fresh checkout has.
+fn workdir() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("corpus")).unwrap();
+    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
+    dir
+}
+
+fn cmd(dir: &TempDir) -> Command {
+    let mut c = Command::cargo_bin("paperdex").unwrap();
+    c.current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("PAPERDEX_INDEX");
+    c
+}
+
+#[derive(Debug, Deserialize)]
+struct JsonHit {
+    rank: usize,
+    score: f32,
+    id: String,
+    venue: String,
+    title: String,
+    authors: Vec<String>,
+    #[serde(rename = "abstract")]
+    abstract_text: String,
+    snippet: String,
+    highlights: Vec<[usize; 2]>,
+}
+
+fn json_hits(dir: &TempDir, args: &[&str]) -> Vec<JsonHit> {
+    let out = cmd(dir)
+        .arg("search")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn ids(hits: &[JsonHit]) -> Vec<String> {
+    let mut v: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn first_search_builds_the_index_and_says_so_once() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "data drift"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "Matchmaker: Data Drift Mitigation",
+        ))
+        .stderr(predicate::str::contains("building it from corpus/"));
+    assert!(dir.path().join("index/paperdex.json").exists());
+    cmd(&dir)
+        .args(["search", "data drift"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn search_rebuilds_an_index_older_than_its_corpus() {
+    let dir = workdir();
+    cmd(&dir).args(["search", "drift"]).assert().code(0);
+    let extra = "\n#26 Zygote Sharding for Quokka Clusters [PDF] [Copy] [Kimi] [REL]\n\nAuthor: Ada Quokka\n\nWe shard zygotes.\n";
+    fs::write(
+        dir.path().join("corpus/mlsys-2022.txt"),
+        format!("{SEED}{extra}"),
+    )
+    .unwrap();
+    cmd(&dir)
+        .args(["search", "quokka"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Zygote Sharding"))
+        .stderr(predicate::str::contains("rebuilding"));
+}
+
+#[test]
+fn no_index_and_no_corpus_says_how_to_build_one() {
+    let dir = TempDir::new().unwrap();
+    cmd(&dir)
+        .args(["search", "drift"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("paperdex index"));
+}
+
+#[test]
+fn stemming_finds_inflected_forms() {
+    let dir = workdir();
+    let hits = json_hits(&dir, &["drifting"]);
+    assert_eq!(hits.first().map(|h| h.id.as_str()), Some("mlsys-2022-1"));
+}
+
+#[test]
+fn phrase_finds_exactly_the_papers_holding_it_and_words_find_more() {
+    let dir = workdir();
+    let phrase = json_hits(&dir, &["\"graph neural networks\"", "-n", "100"]);
+    // Ground truth from the listing itself: the phrase, singular or plural, in title or abstract.
+    let expected: Vec<String> = {
+        let mut v: Vec<String> =
+            paperdex::listing::ListingReader::new(SEED.as_bytes(), "mlsys-2022")
+                .filter_map(Result::ok)
+                .filter(|p| {
+                    format!("{} {}", p.title, p.abstract_text)
+                        .to_lowercase()
+                        .contains("graph neural network")
+                })
+                .map(|p| p.id)
+                .collect();
+        v.sort();
+        v
+    };
+    assert!(!expected.is_empty());
+    assert_eq!(ids(&phrase), expected);
+    let words = json_hits(&dir, &["graph neural networks", "-n", "100"]);
+    assert!(words.len() > phrase.len());
+}
+
+#[test]
+fn no_summary_placeholder_is_not_searchable() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "\"no summary was provided\""])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    // `provided` stems like `provides`, which real abstracts hold; the placeholders are not hits.
+    let hits = json_hits(&dir, &["summary provided", "-n", "100"]);
+    assert!(hits
+        .iter()
+        .all(|h| h.id != "mlsys-2022-7" && h.id != "mlsys-2022-25"));
+}
+
+#[test]
+fn authors_match_with_and_without_accents_and_are_not_stemmed() {
+    let dir = TempDir::new().unwrap();
+    cmd(&dir)
+        .arg("index")
+        .arg(fixture("accents.txt"))
+        .assert()
+        .code(0);
+    let plain = json_hits(&dir, &["author:sandstrom"]);
+    let accented = json_hits(&dir, &["author:Sandström"]);
+    assert_eq!(ids(&plain), ["accents-1", "accents-2"]);
+    assert_eq!(ids(&accented), ids(&plain));
+    assert_eq!(ids(&json_hits(&dir, &["author:nunez"])), ["accents-1"]);
+    // Not stemmed: `zhus` is not `zhu`.
+    cmd(&dir).args(["search", "author:zhus"]).assert().code(1);
+}
+
+#[test]
+fn json_lines_carry_the_hit_and_highlight_ranges_in_the_snippet() {
+    let dir = workdir();
+    let hits = json_hits(&dir, &["straggler prediction"]);
+    assert!(!hits.is_empty());
+    let top = &hits[0];
+    assert_eq!(top.rank, 1);
+    assert_eq!(top.id, "mlsys-2022-9");
+    assert_eq!(top.venue, "mlsys-2022");
+    assert!(top.title.starts_with("NURD"));
+    assert!(top.authors.contains(&"Rebecca Willett".to_string()));
+    assert!(top.abstract_text.contains("Datacenters execute"));
+    assert!(top.score > 0.0);
+    assert!(!top.highlights.is_empty());
+    for [s, e] in &top.highlights {
+        let word = top.snippet[*s..*e].to_lowercase();
+        assert!(
+            word.starts_with("straggl") || word.starts_with("predict"),
+            "{word}"
+        );
+    }
+    let scores: Vec<f32> = hits.iter().map(|h| h.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn limit_offset_and_count() {
+    let dir = workdir();
+    let all = json_hits(&dir, &["training", "-n", "100"]);
+    assert!(all.len() > 5);
+    let page = json_hits(&dir, &["training", "-n", "2", "--offset", "2"]);
+    assert_eq!(ids(&page), ids(&all[2..4]));
+    cmd(&dir)
+        .args(["search", "training", "--count"])
+        .assert()
+        .code(0)
+        .stdout(format!("{}\n", all.len()));
+    cmd(&dir)
+        .args(["search", "training", "-n", "0"])
+        .assert()
+        .code(1);
+    cmd(&dir)
+        .args(["search", "training", "--offset", "1000"])
+        .assert()
+        .code(1);
+    cmd(&dir)
+        .args(["search", "training", "-n", "18446744073709551615"])
+        .assert()
+        .code(0);
+    cmd(&dir)
+        .args(["search", "training", "-n", "-3"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn all_requires_every_word() {
+    let dir = workdir();
+    let any = json_hits(&dir, &["serverless quantization", "-n", "100"]);
+    let all = json_hits(&dir, &["--all", "serverless quantization", "-n", "100"]);
+    assert!(any.len() >= 2);
+    assert!(all.is_empty());
+}
+
+#[test]
+fn boolean_field_and_prefix_syntax() {
+    let dir = workdir();
+    assert_eq!(
+        ids(&json_hits(&dir, &["title:matchmaker"])),
+        ["mlsys-2022-1"]
+    );
+    let excluded = json_hits(&dir, &["drift -matchmaker", "-n", "100"]);
+    assert!(excluded.iter().all(|h| h.id != "mlsys-2022-1"));
+    let prefix = json_hits(&dir, &["strag*"]);
+    assert_eq!(prefix.first().map(|h| h.id.as_str()), Some("mlsys-2022-9"));
+    let and = json_hits(&dir, &["serverless AND GPU", "-n", "100"]);
+    assert_eq!(ids(&and), ["mlsys-2022-2"]);
+}
+
+#[test]
+fn pasted_text_is_searched_literally_with_a_note() {
+    let dir = workdir();
+    for q in [
+        "co-design",
+        "ML-Generated",
+        "C++ training",
+        "(graph",
+        "\"graph neural",
+        "https://arxiv.org/abs/2201.1",
+    ] {
+        let out = cmd(&dir).args(["search", q]).output().unwrap();
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "{q}"
+        );
+    }
+    cmd(&dir)
+        .args(["search", "\"graph neural"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("unbalanced quote"));
+    assert_eq!(
+        json_hits(&dir, &["co-design"])
+            .first()
+            .map(|h| h.id.as_str()),
+        Some("mlsys-2022-16")
+    );
+    assert_eq!(
+        json_hits(&dir, &["ML-Generated"])
+            .first()
+            .map(|h| h.id.as_str()),
+        Some("mlsys-2022-18")
+    );
+}
+
+#[test]
+fn wrong_explicit_syntax_exits_2_pointing_at_the_column() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "drift foo:bar"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("column 7"))
+        .stderr(predicate::str::contains("unknown field `foo`"));
+    cmd(&dir)
+        .args(["search", "title:"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a term"));
+}
+
+#[test]
+fn colour_only_on_request_or_terminal() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "drift"])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+    cmd(&dir)
+        .args(["search", "drift", "--color", "always"])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[1;31m"));
+    cmd(&dir)
+        .env("NO_COLOR", "1")
+        .args(["search", "drift", "--color", "never"])
+        .assert()
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn explain_shows_the_bm25_parts() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "drift", "-n", "1", "--explain"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("idf"))
+        .stdout(predicate::str::contains("Matchmaker"));
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = workdir();
+    cmd(&dir).args(["index"]).assert().code(0);
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("paperdex"))
+        .current_dir(dir.path())
+        .args(["search", "training", "-n", "25", "--explain"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn index_reports_papers_read_against_the_header_total() {
+    let dir = workdir();
+    cmd(&dir)
+        .arg("index")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("25 papers (its header says 51)"));
+}
+
+#[test]
+fn stats_json_counts_documents_per_venue() {
+    let dir = workdir();
+    cmd(&dir).arg("index").assert().code(0);
+    let out = cmd(&dir).args(["stats", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["documents"], 25);
+    assert_eq!(v["venues"]["mlsys-2022"], 25);
+    cmd(&dir)
+        .arg("stats")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("documents 25"));
+}
+
+#[test]
+fn index_dir_flag_and_env_are_honoured() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["index", "--index", "elsewhere"])
+        .assert()
+        .code(0);
+    assert!(dir.path().join("elsewhere/paperdex.json").exists());
+    cmd(&dir)
+        .env("PAPERDEX_INDEX", "elsewhere")
+        .args(["stats", "--json"])
+        .assert()
+        .code(0);
+    assert!(!dir.path().join("index/paperdex.json").exists());
+}
