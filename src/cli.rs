@@ -30,6 +30,8 @@ pub enum Command {
     Remove(RemoveArgs),
     /// Show what the index holds.
     Stats(StatsArgs),
+    /// Measure retrieval quality on a test collection (nDCG@10, Recall@100, MAP, P@10).
+    Eval(EvalArgs),
 }
 
 /// Exit status: 0 when papers were found, 1 when none, 2 on error.
@@ -123,4 +125,55 @@ pub struct StatsArgs {
     /// One JSON object
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A BEIR-layout collection: corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv
+    #[arg(value_name = "DIR", required_unless_present_all = ["corpus", "queries", "qrels"])]
+    pub dir: Option<PathBuf>,
+
+    /// Which qrels/<split>.tsv to evaluate
+    #[arg(long, default_value = "test")]
+    pub split: String,
+
+    /// Corpus file (instead of DIR's)
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+
+    /// Queries file: BEIR queries.jsonl or TSV `qid<TAB>text` (instead of DIR's)
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+
+    /// Judgments: BEIR TSV or TREC `qid 0 docid grade` (instead of DIR's)
+    #[arg(long, value_name = "FILE")]
+    pub qrels: Option<PathBuf>,
+
+    /// One JSON object: {"queries","ndcg@10","recall@100","map","p@10"}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also print each query's figures
+    #[arg(long)]
+    pub per_query: bool,
+
+    /// Write a TREC run file (qid Q0 docid rank score paperdex)
+    #[arg(long, value_name = "FILE")]
+    pub run: Option<PathBuf>,
+
+    /// Ranking experiment: proximity boost (0 = off) [default: the search default]
+    #[arg(long, hide = true)]
+    pub proximity_boost: Option<f32>,
+
+    /// Ranking experiment: proximity slop
+    #[arg(long, hide = true)]
+    pub proximity_slop: Option<u32>,
+
+    /// Ranking experiment: drop stop words from word queries (true/false)
+    #[arg(long, hide = true)]
+    pub stopwords: Option<bool>,
+
+    /// Ranking experiment: times the title is written into the ranking field
+    #[arg(long, hide = true)]
+    pub title_weight: Option<usize>,
 }

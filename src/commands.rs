@@ -9,7 +9,8 @@ use serde::Serialize;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
-use crate::cli::{Cli, Command, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
+use crate::cli::{Cli, Command, EvalArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
+use crate::eval::{self, Collection, EvalOptions};
 use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
@@ -32,12 +33,14 @@ pub const DEFAULT_CORPUS: &str = "corpus";
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Status> {
+    let cli_index = cli.index.clone();
     let home = IndexHome::new(cli.index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)));
     match cli.command {
         Command::Search(args) => search(&home, &args),
         Command::Index(args) => index(&home, &args),
         Command::Remove(args) => remove(&home, &args),
         Command::Stats(args) => stats(&home, &args),
+        Command::Eval(args) => evaluate(cli_index.as_deref(), &args),
     }
 }
 
@@ -357,5 +360,121 @@ fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
         }
     }
     out.flush()?;
+    Ok(Status::Found)
+}
+
+fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
+    let mut collection = match &args.dir {
+        Some(dir) if args.corpus.is_none() || args.queries.is_none() || args.qrels.is_none() => {
+            Collection::beir(dir, &args.split)?
+        }
+        _ => Collection {
+            corpus: PathBuf::new(),
+            queries: PathBuf::new(),
+            qrels: PathBuf::new(),
+        },
+    };
+    if let Some(c) = &args.corpus {
+        collection.corpus = c.clone();
+    }
+    if let Some(q) = &args.queries {
+        collection.queries = q.clone();
+    }
+    if let Some(q) = &args.qrels {
+        collection.qrels = q.clone();
+    }
+    let defaults = EvalOptions::default();
+    let opts = EvalOptions {
+        ranking: Ranking {
+            proximity_boost: args
+                .proximity_boost
+                .unwrap_or(defaults.ranking.proximity_boost),
+            proximity_slop: args
+                .proximity_slop
+                .unwrap_or(defaults.ranking.proximity_slop),
+            drop_stopwords: args.stopwords.unwrap_or(defaults.ranking.drop_stopwords),
+        },
+        title_weight: args.title_weight.unwrap_or(defaults.title_weight),
+        progress: true,
+    };
+    let (queries, qrels) = eval::read_judgments(&collection)?;
+    let report = match index_dir {
+        // An explicit index: build it there (as `paperdex index` would) and evaluate it.
+        Some(dir) => {
+            let home = IndexHome::new(dir);
+            let ingest_opts = IngestOptions {
+                mode: Mode::Rebuild,
+                ..IngestOptions::default()
+            };
+            ingest::ingest(
+                &home,
+                std::slice::from_ref(&collection.corpus),
+                &ingest_opts,
+            )?;
+            let opened = home.open().map_err(|e| anyhow!("{e}"))?;
+            eval::evaluate(&opened.index, opened.fields, &queries, &qrels, &opts)?
+        }
+        None => {
+            let (index, fields) = eval::index_in_ram(&collection.corpus, opts.title_weight)?;
+            eval::evaluate(&index, fields, &queries, &qrels, &opts)?
+        }
+    };
+    for (qid, why) in &report.failed {
+        eprintln!("paperdex: query {qid} could not be run: {why}");
+    }
+    if let Some(path) = &args.run {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("writing run file {}", path.display()))?;
+        let mut w = BufWriter::new(file);
+        let mut qids: Vec<&String> = report.run.keys().collect();
+        qids.sort();
+        for qid in qids {
+            crate::judgments::write_trec_run(&mut w, qid, &report.run[qid], "paperdex")?;
+        }
+        w.flush()
+            .with_context(|| format!("writing run file {}", path.display()))?;
+    }
+    let s = &report.summary;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        let v = serde_json::json!({
+            "queries": s.queries,
+            "ndcg@10": s.ndcg_at_10,
+            "recall@100": s.recall_at_100,
+            "map": s.map,
+            "p@10": s.p_at_10,
+        });
+        serde_json::to_writer(&mut out, &v)?;
+        writeln!(out)?;
+    }
+    if args.per_query {
+        for (qid, q) in &report.per_query {
+            if args.json {
+                let v = serde_json::json!({"query": qid, "ndcg@10": q.ndcg_at_10,
+                    "recall@100": q.recall_at_100, "map": q.map, "p@10": q.p_at_10});
+                serde_json::to_writer(&mut out, &v)?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "{qid}\tndcg@10 {:.4}\trecall@100 {:.4}\tmap {:.4}\tp@10 {:.4}",
+                    q.ndcg_at_10, q.recall_at_100, q.map, q.p_at_10
+                )?;
+            }
+        }
+    }
+    if !args.json {
+        writeln!(out, "queries     {}", s.queries)?;
+        writeln!(out, "ndcg@10     {:.4}", s.ndcg_at_10)?;
+        writeln!(out, "recall@100  {:.4}", s.recall_at_100)?;
+        writeln!(out, "map         {:.4}", s.map)?;
+        writeln!(out, "p@10        {:.4}", s.p_at_10)?;
+    }
+    out.flush()?;
+    eprintln!(
+        "paperdex: evaluated {} queries over {} documents in {:.2} s",
+        s.queries, report.documents, report.seconds
+    );
     Ok(Status::Found)
 }
