@@ -32,6 +32,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Measure retrieval quality on a test collection (nDCG@10, Recall@100, MAP, P@10).
     Eval(EvalArgs),
+    /// Measure query latency: run a query set against the index, report percentiles and qps.
+    Bench(BenchArgs),
 }
 
 /// Exit status: 0 when papers were found, 1 when none, 2 on error.
@@ -176,4 +178,31 @@ pub struct EvalArgs {
     /// Ranking experiment: times the title is written into the ranking field
     #[arg(long, hide = true)]
     pub title_weight: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Queries: one per line, optionally `kind<TAB>query` (kinds: term, words, phrase, field,
+    /// boolean, prefix; `#` starts a comment), or a BEIR queries.jsonl
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+
+    /// Timed passes over the query set, after one warm-up pass
+    #[arg(long, default_value_t = 5, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub runs: u32,
+
+    /// Hits per query (each fetched with its stored fields and snippet, as `search` does)
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "K")]
+    pub limit: usize,
+
+    /// Threads running queries concurrently against the same index snapshot
+    #[arg(long, default_value_t = 1, value_name = "T",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: u16,
+
+    /// One JSON object: {"queries","runs","p50_us","p90_us","p99_us","max_us","mean_us","qps",
+    /// "search_p50_us",...,"kinds":{...}}
+    #[arg(long)]
+    pub json: bool,
 }

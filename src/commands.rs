@@ -9,7 +9,7 @@ use serde::Serialize;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
-use crate::cli::{Cli, Command, EvalArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
+use crate::cli::{BenchArgs, Cli, Command, EvalArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
 use crate::eval::{self, Collection, EvalOptions};
 use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Remove(args) => remove(&home, &args),
         Command::Stats(args) => stats(&home, &args),
         Command::Eval(args) => evaluate(cli_index.as_deref(), &args),
+        Command::Bench(args) => bench(&home, &args),
     }
 }
 
@@ -476,5 +477,35 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         "paperdex: evaluated {} queries over {} documents in {:.2} s",
         s.queries, report.documents, report.seconds
     );
+    Ok(Status::Found)
+}
+
+fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
+    let path = &args.queries;
+    let origin = path.display().to_string();
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read queries {origin}"))?;
+    let (queries, mut problems) = crate::bench::read_queries(io::BufReader::new(file), &origin)?;
+    let opened = open_for_search(home)?;
+    let opts = crate::bench::BenchOptions {
+        runs: args.runs as usize,
+        limit: args.limit,
+        threads: usize::from(args.threads),
+    };
+    let (report, skipped) =
+        crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts)?;
+    problems.extend(skipped);
+    for p in &problems {
+        eprintln!("paperdex: {p}");
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        crate::bench::write_text(&mut out, &report)?;
+    }
+    out.flush()?;
     Ok(Status::Found)
 }

@@ -8,6 +8,7 @@
 //! retrieval quality.
 
 pub mod analyzer;
+pub mod bench;
 pub mod clean;
 pub mod cli;
 pub mod commands;

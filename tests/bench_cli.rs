@@ -1,0 +1,146 @@
+//! `paperdex bench` as a user runs it, in a temporary directory holding a copy of the embedded
+//! corpus. No assertion depends on a timing; only on what is reported.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+
+fn workdir() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("corpus")).unwrap();
+    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
+    dir
+}
+
+fn cmd(dir: &TempDir) -> Command {
+    let mut c = Command::cargo_bin("paperdex").unwrap();
+    c.current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("PAPERDEX_INDEX");
+    c
+}
+
+#[derive(Debug, Deserialize)]
+struct Kind {
+    queries: usize,
+    hits: usize,
+    p50_us: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Report {
+    queries: usize,
+    runs: usize,
+    p50_us: f64,
+    p90_us: f64,
+    p99_us: f64,
+    max_us: f64,
+    mean_us: f64,
+    qps: f64,
+    search_p50_us: f64,
+    hits: usize,
+    #[serde(default)]
+    kinds: std::collections::BTreeMap<String, Kind>,
+}
+
+fn bench_json(dir: &TempDir, queries: &str, extra: &[&str]) -> (Report, String) {
+    fs::write(dir.path().join("queries.tsv"), queries).unwrap();
+    let out = cmd(dir)
+        .args(["bench", "--queries", "queries.tsv", "--runs", "2", "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let report = serde_json::from_str(stdout.trim()).unwrap();
+    (report, String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn bench_reports_the_documented_json_fields() {
+    let dir = workdir();
+    let queries = "# a comment\nterm\tdrift\nwords\tgraph neural networks\n\nphrase\t\"data drift\"\nprefix\tstrag*\n";
+    let (report, _) = bench_json(&dir, queries, &[]);
+    assert_eq!(report.queries, 4);
+    assert_eq!(report.runs, 2);
+    assert!(report.hits > 0);
+    assert!(report.p50_us > 0.0 && report.p50_us <= report.p90_us);
+    assert!(report.p90_us <= report.p99_us && report.p99_us <= report.max_us);
+    assert!(report.mean_us > 0.0 && report.qps > 0.0 && report.search_p50_us > 0.0);
+    assert_eq!(report.kinds.len(), 4);
+    assert_eq!(report.kinds["words"].queries, 1);
+    assert!(report.kinds["phrase"].hits > 0 && report.kinds["term"].p50_us > 0.0);
+}
+
+#[test]
+fn threads_and_beir_queries_work_too() {
+    let dir = workdir();
+    let queries = "{\"_id\": \"1\", \"text\": \"serverless training\"}\n{\"_id\": 2, \"text\": \"straggler\"}\n";
+    let (report, _) = bench_json(&dir, queries, &["--threads", "2", "--limit", "3"]);
+    assert_eq!(report.queries, 2);
+    assert!(report.hits <= 2 * 3);
+    assert!(report.kinds.is_empty());
+}
+
+#[test]
+fn bad_lines_and_unparsable_queries_are_reported_and_skipped() {
+    let dir = workdir();
+    let queries = "term\tdrift\nbogus\tsomething\nfield\tfoo:bar\nfield\ttitle:\nwords\t!!!\n";
+    let (report, stderr) = bench_json(&dir, queries, &[]);
+    assert_eq!(report.queries, 1);
+    assert!(
+        stderr.contains("queries.tsv:2: unknown query kind `bogus`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("queries.tsv:3: query column 1: unknown field `foo`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("queries.tsv:4:"), "{stderr}");
+    assert!(stderr.contains("queries.tsv:5:"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn a_set_with_no_runnable_query_is_an_error() {
+    let dir = workdir();
+    fs::write(dir.path().join("q.tsv"), "field\tfoo:bar\n").unwrap();
+    cmd(&dir)
+        .args(["bench", "--queries", "q.tsv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no query could be run"));
+}
+
+#[test]
+fn missing_queries_file_exits_2_and_names_it() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["bench", "--queries", "nowhere.tsv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read queries nowhere.tsv"));
+    // It fails before building an index it would not use.
+    assert!(!dir.path().join("index").exists());
+}
+
+#[test]
+fn text_report_has_a_row_per_kind() {
+    let dir = workdir();
+    fs::write(
+        dir.path().join("q.tsv"),
+        "term\tdrift\nboolean\t+gpu serverless -cpu\n",
+    )
+    .unwrap();
+    cmd(&dir)
+        .args(["bench", "--queries", "q.tsv", "--runs", "1"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("all ").and(predicate::str::contains("boolean ")))
+        .stdout(predicate::str::contains("p50 µs"));
+}
