@@ -163,17 +163,13 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub run: Option<PathBuf>,
 
-    /// Ranking experiment: proximity boost (0 = off) [default: the search default]
-    #[arg(long, hide = true)]
-    pub proximity_boost: Option<f32>,
-
-    /// Ranking experiment: proximity slop
-    #[arg(long, hide = true)]
-    pub proximity_slop: Option<u32>,
-
     /// Ranking experiment: drop stop words from word queries (true/false)
     #[arg(long, hide = true)]
     pub stopwords: Option<bool>,
+
+    /// Ranking experiment: hyphenated words as phrases (true) or separate words (false)
+    #[arg(long, hide = true)]
+    pub glue_words: Option<bool>,
 
     /// Ranking experiment: times the title is written into the ranking field
     #[arg(long, hide = true)]

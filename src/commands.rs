@@ -387,13 +387,8 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     let defaults = EvalOptions::default();
     let opts = EvalOptions {
         ranking: Ranking {
-            proximity_boost: args
-                .proximity_boost
-                .unwrap_or(defaults.ranking.proximity_boost),
-            proximity_slop: args
-                .proximity_slop
-                .unwrap_or(defaults.ranking.proximity_slop),
             drop_stopwords: args.stopwords.unwrap_or(defaults.ranking.drop_stopwords),
+            glue_words: args.glue_words.unwrap_or(defaults.ranking.glue_words),
         },
         title_weight: args.title_weight.unwrap_or(defaults.title_weight),
         progress: true,

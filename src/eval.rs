@@ -103,8 +103,18 @@ pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields
         .context("starting the index writer")?;
     for source in sources::discover(&[corpus.to_path_buf()])? {
         for record in sources::open(&source)? {
-            let paper = record.map_err(|e| anyhow::anyhow!("{}:{e}", source.path.display()))?;
-            writer.add_document(ingest::weighted_document(&fields, &paper, title_weight))?;
+            // A judged collection may hold records with no text (Cranfield has two): they
+            // cannot be retrieved by any text query, so they are reported and left out.
+            match record {
+                Ok(paper) => {
+                    writer.add_document(ingest::weighted_document(
+                        &fields,
+                        &paper,
+                        title_weight,
+                    ))?;
+                }
+                Err(e) => eprintln!("paperdex: skipped {}:{e}", source.path.display()),
+            }
         }
     }
     writer.commit().context("committing the index")?;

@@ -143,7 +143,7 @@ pub fn weighted_document(fields: &Fields, paper: &Paper, title_weight: usize) ->
 
 /// How many times the title is written into the ranking field: a title word says more about a
 /// paper than an abstract word, and repeating the title is how one BM25 field weights it.
-pub const TITLE_WEIGHT: usize = 2;
+pub const TITLE_WEIGHT: usize = 3;
 
 fn id_hash(id: &str) -> u64 {
     let mut h = DefaultHasher::new();

@@ -15,8 +15,7 @@ use std::fmt;
 use std::ops::Range;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
@@ -519,21 +518,18 @@ pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
 /// Ranking settings: what turns a parsed query into a scored one. Evaluation measures these.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ranking {
-    /// Boost of the proximity clause added for each pair of adjacent plain words (0 = none):
-    /// papers where the words stand together rank above papers where they are scattered.
-    pub proximity_boost: f32,
-    /// How far apart (in positions) the pair may stand for the proximity clause.
-    pub proximity_slop: u32,
     /// Drop common English function words from plain-word queries (never from phrases).
     pub drop_stopwords: bool,
+    /// A word that analysis splits (`co-design`, `IL-6`) must match as a phrase; otherwise
+    /// its parts count as separate words.
+    pub glue_words: bool,
 }
 
 impl Default for Ranking {
     fn default() -> Self {
         Ranking {
-            proximity_boost: 0.0,
-            proximity_slop: 2,
-            drop_stopwords: false,
+            drop_stopwords: true,
+            glue_words: false,
         }
     }
 }
@@ -612,10 +608,11 @@ impl QueryBuilder {
         wanted: &mut Wanted,
         positive: bool,
     ) -> Option<Box<dyn Query>> {
-        let plain = self.plain_words(items);
+        // Function words are dropped only beside other words: `the` alone is still searched.
+        let plain_words = items.iter().filter(|e| is_plain_word(e)).count();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in items {
-            if self.ranking.drop_stopwords && plain.len() > 1 && is_stopword_leaf(item) {
+            if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
                 continue;
             }
             let (occur, inner, pos) = match item {
@@ -625,23 +622,6 @@ impl QueryBuilder {
             };
             if let Some(q) = self.expr(inner, wanted, pos) {
                 clauses.push((occur, q));
-            }
-        }
-        if self.ranking.proximity_boost > 0.0 && positive {
-            for pair in plain.windows(2) {
-                let terms = vec![
-                    (0, Term::from_field_text(self.fields.text, &pair[0])),
-                    (1, Term::from_field_text(self.fields.text, &pair[1])),
-                ];
-                let phrase =
-                    PhraseQuery::new_with_offset_and_slop(terms, self.ranking.proximity_slop);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(phrase),
-                        self.ranking.proximity_boost,
-                    )),
-                ));
             }
         }
         if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
@@ -654,29 +634,6 @@ impl QueryBuilder {
             return clauses.pop().map(|(_, q)| q);
         }
         Some(Box::new(BooleanQuery::new(clauses)))
-    }
-
-    /// The analyzed single terms of the consecutive plain, unscoped words, for proximity pairs.
-    fn plain_words(&mut self, items: &[Expr]) -> Vec<String> {
-        let mut out = Vec::new();
-        for item in items {
-            if let Expr::Leaf {
-                scope: Scope::Any,
-                leaf: Leaf::Word(w),
-                ..
-            } = item
-            {
-                if self.ranking.drop_stopwords && is_stopword(w) {
-                    continue;
-                }
-                out.extend(
-                    analyzer::terms(&mut self.prose, w)
-                        .into_iter()
-                        .map(|(_, t)| t),
-                );
-            }
-        }
-        out
     }
 
     fn leaf(
@@ -748,6 +705,18 @@ impl QueryBuilder {
                     Term::from_field_text(field, &terms[0].1),
                     IndexRecordOption::WithFreqs,
                 )),
+                (Leaf::Word(_), _) if !self.ranking.glue_words => Box::new(BooleanQuery::new(
+                    terms
+                        .iter()
+                        .map(|(_, t)| {
+                            let q: Box<dyn Query> = Box::new(TermQuery::new(
+                                Term::from_field_text(field, t),
+                                IndexRecordOption::WithFreqs,
+                            ));
+                            (Occur::Should, q)
+                        })
+                        .collect(),
+                )),
                 _ => Box::new(PhraseQuery::new_with_offset_and_slop(
                     terms
                         .iter()
@@ -769,6 +738,17 @@ impl QueryBuilder {
 fn is_stopword(word: &str) -> bool {
     let lower = word.to_lowercase();
     STOPWORDS.contains(&lower.as_str())
+}
+
+fn is_plain_word(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Leaf {
+            scope: Scope::Any,
+            leaf: Leaf::Word(_),
+            ..
+        }
+    )
 }
 
 fn is_stopword_leaf(expr: &Expr) -> bool {
