@@ -1,0 +1,243 @@
+//! Bad input through the CLI: each case exits 2 (or ingests what is valid and says what it
+//! skipped), names the file and line or the query column, never panics, and leaves an existing
+//! index exactly as it was.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+
+fn workdir() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("corpus")).unwrap();
+    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
+    dir
+}
+
+fn cmd(dir: &TempDir) -> Command {
+    let mut c = Command::cargo_bin("paperdex").unwrap();
+    c.current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("PAPERDEX_INDEX");
+    c
+}
+
+/// The ids the index answers `*`-free match-all with, to compare before and after.
+fn snapshot(dir: &TempDir) -> (String, String) {
+    let stats = cmd(dir).args(["stats", "--json"]).output().unwrap();
+    let hits = cmd(dir)
+        .args([
+            "search",
+            "--json",
+            "-n",
+            "1000",
+            "training OR model OR data",
+        ])
+        .output()
+        .unwrap();
+    let docs: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    (
+        format!("{} {}", docs["documents"], docs["venues"]),
+        String::from_utf8(hits.stdout).unwrap(),
+    )
+}
+
+/// Indexes the seed, runs `args` expecting exit 2 and `message` on stderr, then checks the
+/// index is unchanged.
+fn rejected_and_index_unchanged(file: &str, content: &[u8], message: &str) {
+    let dir = workdir();
+    cmd(&dir).arg("index").assert().code(0);
+    let before = snapshot(&dir);
+    let path = dir.path().join(file);
+    fs::File::create(&path).unwrap().write_all(content).unwrap();
+    cmd(&dir)
+        .arg("index")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(message))
+        .stderr(predicate::str::contains("panicked").not());
+    assert_eq!(snapshot(&dir), before, "{file}");
+    // --add too: in-place updates are rolled back.
+    cmd(&dir)
+        .args(["index", "--add"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("panicked").not());
+    assert_eq!(snapshot(&dir), before, "{file} --add");
+}
+
+#[test]
+fn listing_with_invalid_utf8_names_the_line() {
+    let mut bytes = SEED.as_bytes()[..2000].to_vec();
+    bytes.extend_from_slice(b"\n\n#99 Bad \xff\xfe bytes [PDF]\n\nAuthor: X\n\nText.\n");
+    rejected_and_index_unchanged("bad.txt", &bytes, "bad.txt:");
+}
+
+#[test]
+fn binary_file_is_rejected() {
+    rejected_and_index_unchanged("blob.txt", &[0u8, 159, 146, 150, 0, 1, 2, 3], "binary");
+}
+
+#[test]
+fn empty_file_is_rejected() {
+    rejected_and_index_unchanged("empty.txt", b"", "empty");
+}
+
+#[test]
+fn entry_without_title_names_its_line() {
+    let text = "#1 Fine Paper [PDF]\n\nAuthor: A\n\nText one.\n\n#2\n\nAuthor: B\n\nText two.\n";
+    rejected_and_index_unchanged("notitle.txt", text.as_bytes(), "notitle.txt:line 7");
+}
+
+#[test]
+fn duplicate_numbers_are_reported() {
+    let text =
+        "#1 One [PDF]\n\nAuthor: A\n\nText one.\n\n#1 Again [PDF]\n\nAuthor: B\n\nText two.\n";
+    rejected_and_index_unchanged("dup.txt", text.as_bytes(), "dup.txt:line 7");
+}
+
+#[test]
+fn missing_authors_line_is_reported() {
+    let text = "#1 One [PDF]\n\nJust an abstract with no authors line.\n";
+    rejected_and_index_unchanged("noauthors.txt", text.as_bytes(), "noauthors.txt:line");
+}
+
+#[test]
+fn malformed_json_line_names_the_line() {
+    let text = "{\"id\":\"a\",\"title\":\"T\",\"abstract\":\"x\"}\n{\"id\": \"b\", \"title\": \n";
+    rejected_and_index_unchanged("bad.jsonl", text.as_bytes(), "bad.jsonl:line 2");
+}
+
+#[test]
+fn json_line_missing_title_or_with_wrong_types_is_reported() {
+    let text = "{\"id\":\"a\",\"abstract\":\"x\"}\n{\"id\":\"b\",\"title\":\"T\",\"authors\":7,\"abstract\":\"y\"}\n";
+    rejected_and_index_unchanged("types.jsonl", text.as_bytes(), "types.jsonl:line 1");
+}
+
+#[test]
+fn truncated_gzip_is_reported() {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..2000 {
+        writeln!(
+            enc,
+            "{{\"id\":\"p{i}\",\"title\":\"Paper {i}\",\"abstract\":\"About graphs {i}.\"}}"
+        )
+        .unwrap();
+    }
+    let gz = enc.finish().unwrap();
+    rejected_and_index_unchanged("cut.jsonl.gz", &gz[..gz.len() / 2], "cut.jsonl.gz:line");
+}
+
+#[test]
+fn skip_invalid_indexes_the_rest_and_counts_what_it_skipped() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("mixed.jsonl");
+    fs::write(
+        &path,
+        "{\"id\":\"a\",\"title\":\"Alpha graphs\",\"abstract\":\"x\"}\nnot json\n{\"id\":\"b\",\"title\":\"Beta graphs\",\"abstract\":\"y\"}\n",
+    )
+    .unwrap();
+    cmd(&dir)
+        .args(["index", "--skip-invalid"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("mixed.jsonl:line 2"))
+        .stderr(predicate::str::contains("1 skipped"));
+    cmd(&dir)
+        .args(["search", "--count", "graphs"])
+        .assert()
+        .code(0)
+        .stdout("2\n");
+}
+
+#[test]
+fn directory_without_sources_and_missing_paths_are_errors() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("nothing")).unwrap();
+    fs::write(dir.path().join("nothing/readme.md"), "hi").unwrap();
+    cmd(&dir)
+        .args(["index", "nothing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing"));
+    cmd(&dir)
+        .args(["index", "no/such/file.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.txt"));
+}
+
+#[test]
+fn index_refuses_a_directory_that_is_not_an_index() {
+    let dir = workdir();
+    fs::create_dir(dir.path().join("precious")).unwrap();
+    fs::write(dir.path().join("precious/thesis.tex"), "do not delete").unwrap();
+    cmd(&dir)
+        .args(["index", "--index", "precious"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds no paperdex index"));
+    assert!(Path::new(&dir.path().join("precious/thesis.tex")).exists());
+}
+
+#[test]
+fn hostile_queries_search_or_exit_2_never_panic() {
+    let dir = workdir();
+    cmd(&dir).arg("index").assert().code(0);
+    let long = "graph ".repeat(20_000);
+    for q in [
+        "\"unbalanced",
+        "((graph",
+        "graph))",
+        "foo:bar",
+        "title:",
+        "-",
+        "*",
+        "",
+        "   ",
+        "\u{1}\u{7}\u{1b}[31m",
+        "the of and",
+        "!!! ??? ...",
+        long.as_str(),
+        "\"\"",
+        "title:\"\"",
+        "NOT NOT NOT",
+        "AND OR",
+        "-graph",
+        "+",
+        "\"a b\"~999999999999",
+        "graph^2",
+        "a:b:c",
+    ] {
+        let out = cmd(&dir).arg("search").arg("--").arg(q).output().unwrap();
+        let code = out.status.code();
+        assert!(matches!(code, Some(0..=2)), "{q:?}: {code:?}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{q:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "x", "--limit", "-1"])
+        .assert()
+        .code(2);
+    cmd(&dir)
+        .args(["search", "x", "--limit", "abc"])
+        .assert()
+        .code(2);
+    cmd(&dir).args(["index", "--memory", "1"]).assert().code(2);
+    cmd(&dir).args(["index", "--threads", "0"]).assert().code(2);
+}
