@@ -13,12 +13,15 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, TermQuery,
+    AllQuery, AutomatonWeight, BooleanQuery, EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery,
+    Query, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy_fst::Automaton;
 
 use crate::analyzer;
 use crate::schema::Fields;
@@ -656,9 +659,7 @@ impl QueryBuilder {
                 };
                 let term = Term::from_field_text(field, text);
                 return Some(if let Leaf::Prefix(p) = leaf {
-                    Box::new(
-                        RegexQuery::from_pattern(&format!("{}.*", escape_regex(p)), field).ok()?,
-                    )
+                    Box::new(PrefixQuery::new(field, p))
                 } else {
                     Box::new(TermQuery::new(term, IndexRecordOption::Basic))
                 });
@@ -691,10 +692,7 @@ impl QueryBuilder {
             }
             let q: Box<dyn Query> = match (leaf, terms.len()) {
                 (_, 0) => continue,
-                (Leaf::Prefix(_), 1) => {
-                    let pattern = format!("{}.*", escape_regex(&terms[0].1));
-                    Box::new(RegexQuery::from_pattern(&pattern, field).ok()?)
-                }
+                (Leaf::Prefix(_), 1) => Box::new(PrefixQuery::new(field, &terms[0].1)),
                 (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
                     terms
                         .iter()
@@ -755,15 +753,64 @@ fn is_stopword_leaf(expr: &Expr) -> bool {
     matches!(expr, Expr::Leaf { scope: Scope::Any, leaf: Leaf::Word(w), .. } if is_stopword(w))
 }
 
-fn escape_regex(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if !c.is_alphanumeric() {
-            out.push('\\');
+/// Every term of a field that starts with a prefix, matched with a constant score (as Lucene
+/// scores prefix queries). Walks the term dictionary with a byte automaton: compiling a regex
+/// for the same job costs more than the search.
+#[derive(Debug, Clone)]
+pub struct PrefixQuery {
+    field: Field,
+    prefix: Arc<Prefix>,
+}
+
+impl PrefixQuery {
+    pub fn new(field: Field, prefix: &str) -> PrefixQuery {
+        PrefixQuery {
+            field,
+            prefix: Arc::new(Prefix(prefix.as_bytes().to_vec())),
         }
-        out.push(c);
     }
-    out
+}
+
+impl Query for PrefixQuery {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<Prefix>::new(
+            self.field,
+            Arc::clone(&self.prefix),
+        )))
+    }
+}
+
+/// Accepts the byte strings that start with `.0`. State: how many prefix bytes matched so far,
+/// or `None` once a byte differed.
+#[derive(Debug)]
+pub struct Prefix(Vec<u8>);
+
+impl Automaton for Prefix {
+    type State = Option<usize>;
+
+    fn start(&self) -> Option<usize> {
+        Some(0)
+    }
+
+    fn is_match(&self, state: &Option<usize>) -> bool {
+        *state == Some(self.0.len())
+    }
+
+    fn can_match(&self, state: &Option<usize>) -> bool {
+        state.is_some()
+    }
+
+    fn will_always_match(&self, state: &Option<usize>) -> bool {
+        *state == Some(self.0.len())
+    }
+
+    fn accept(&self, state: &Option<usize>, byte: u8) -> Option<usize> {
+        match *state {
+            Some(n) if n == self.0.len() => Some(n),
+            Some(n) if self.0[n] == byte => Some(n + 1),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -887,6 +934,20 @@ mod tests {
         let err = parse("data title:", false).unwrap_err();
         assert_eq!(err.column, 5);
         assert!(err.message.contains("needs a term"));
+    }
+
+    #[test]
+    fn prefix_automaton_accepts_exactly_the_words_starting_with_it() {
+        let p = Prefix(b"grap".to_vec());
+        let run = |w: &[u8]| {
+            let mut state = p.start();
+            for &b in w {
+                state = p.accept(&state, b);
+            }
+            p.is_match(&state)
+        };
+        assert!(run(b"grap") && run(b"graph") && run(b"graphs"));
+        assert!(!run(b"gra") && !run(b"agraph") && !run(b"grip"));
     }
 
     #[test]

@@ -12,7 +12,6 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use crate::analyzer;
 use crate::query::{self, Built, QueryBuilder, QueryError, Ranking};
 use crate::schema::Fields;
 use crate::snippet::{self, Highlighted};
@@ -99,8 +98,7 @@ pub struct Engine {
     searcher: Searcher,
     fields: Fields,
     builder: QueryBuilder,
-    prose: tantivy::tokenizer::TextAnalyzer,
-    names: tantivy::tokenizer::TextAnalyzer,
+    matcher: snippet::Matcher,
 }
 
 impl Engine {
@@ -109,8 +107,7 @@ impl Engine {
             searcher,
             fields,
             builder: QueryBuilder::new(fields, ranking),
-            prose: analyzer::prose(),
-            names: analyzer::names(),
+            matcher: snippet::Matcher::default(),
         }
     }
 
@@ -195,9 +192,11 @@ impl Engine {
         let Highlighted {
             text: snippet,
             highlights,
-        } = snippet::snippet(&mut self.prose, &abstract_text, &built.wanted);
-        let title_highlights =
-            snippet::highlight_all(&mut self.prose, &title, &built.wanted, false).highlights;
+        } = self.matcher.snippet(&abstract_text, &built.wanted);
+        let title_highlights = self
+            .matcher
+            .highlight_all(&title, &built.wanted, false)
+            .highlights;
         Ok(Hit {
             rank,
             score,
@@ -225,6 +224,6 @@ impl Engine {
 
     /// Highlights for an author name, for display.
     pub fn author_highlights(&mut self, built: &Built, author: &str) -> Highlighted {
-        snippet::highlight_all(&mut self.names, author, &built.wanted, true)
+        self.matcher.highlight_all(author, &built.wanted, true)
     }
 }

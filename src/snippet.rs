@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
+use crate::analyzer::{self, Stemmer};
 use crate::query::Wanted;
 
 /// Roughly how long a snippet is, in bytes.
@@ -27,49 +28,82 @@ pub struct Highlighted {
     pub highlights: Vec<Range<usize>>,
 }
 
-/// Whether an analyzed term is one the query looks for.
-fn is_wanted(term: &str, terms: &HashSet<String>, prefixes: &[String]) -> bool {
-    terms.contains(term) || prefixes.iter().any(|p| term.starts_with(p.as_str()))
+/// Finds the query's words in texts, as the index's analyzers see them.
+///
+/// Stemming every word of ten abstracts costs more than the search itself, so words are
+/// tokenized and folded first and only those that start with the first letter of a wanted term
+/// are stemmed: a Snowball stem keeps its word's first letter (tested in `analyzer`).
+pub struct Matcher {
+    words: TextAnalyzer,
+    stemmer: Stemmer,
 }
 
-/// Byte ranges of the wanted words of `text`.
-pub fn matches(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    terms: &HashSet<String>,
-    prefixes: &[String],
-) -> Vec<(Range<usize>, String)> {
-    let mut out = Vec::new();
-    if terms.is_empty() && prefixes.is_empty() {
-        return out;
-    }
-    let mut stream = analyzer.token_stream(text);
-    while let Some(token) = stream.next() {
-        if is_wanted(&token.text, terms, prefixes) {
-            out.push((token.offset_from..token.offset_to, token.text.clone()));
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher {
+            words: analyzer::names(),
+            stemmer: Stemmer::default(),
         }
     }
-    out
 }
 
-/// Highlights every wanted word of a short text (a title, an author).
-pub fn highlight_all(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    wanted: &Wanted,
-    names: bool,
-) -> Highlighted {
-    let (terms, prefixes): (&HashSet<String>, &[String]) = if names {
-        (&wanted.names, &[])
-    } else {
-        (&wanted.prose, &wanted.prose_prefixes)
-    };
-    Highlighted {
-        text: text.to_string(),
-        highlights: matches(analyzer, text, terms, prefixes)
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect(),
+impl Matcher {
+    /// Byte ranges of the wanted words of `text`, with their analyzed form. `stem` says whether
+    /// `terms` and `prefixes` are stems (prose fields) or plain folded words (names).
+    pub fn matches(
+        &mut self,
+        text: &str,
+        terms: &HashSet<String>,
+        prefixes: &[String],
+        stem: bool,
+    ) -> Vec<(Range<usize>, String)> {
+        let mut out = Vec::new();
+        let firsts: Vec<char> = terms
+            .iter()
+            .chain(prefixes)
+            .filter_map(|t| t.chars().next())
+            .collect();
+        if firsts.is_empty() {
+            return out;
+        }
+        let mut stream = self.words.token_stream(text);
+        while let Some(token) = stream.next() {
+            if !token.text.starts_with(firsts.as_slice()) {
+                continue;
+            }
+            let term = if stem {
+                self.stemmer.stem(&token.text)
+            } else {
+                token.text.as_str().into()
+            };
+            if terms.contains(term.as_ref())
+                || prefixes.iter().any(|p| term.starts_with(p.as_str()))
+            {
+                out.push((token.offset_from..token.offset_to, term.into_owned()));
+            }
+        }
+        out
+    }
+
+    /// Highlights every wanted word of a short text (a title, an author name).
+    pub fn highlight_all(&mut self, text: &str, wanted: &Wanted, names: bool) -> Highlighted {
+        let found = if names {
+            self.matches(text, &wanted.names, &[], false)
+        } else {
+            self.matches(text, &wanted.prose, &wanted.prose_prefixes, true)
+        };
+        Highlighted {
+            text: text.to_string(),
+            highlights: found.into_iter().map(|(r, _)| r).collect(),
+        }
+    }
+
+    /// The best snippet of `text` for the wanted words: the window of about [`SNIPPET_BYTES`]
+    /// with the most distinct matched terms (then the most matches), or the opening when none
+    /// match.
+    pub fn snippet(&mut self, text: &str, wanted: &Wanted) -> Highlighted {
+        let found = self.matches(text, &wanted.prose, &wanted.prose_prefixes, true);
+        window(text, found)
     }
 }
 
@@ -105,10 +139,8 @@ fn word_end(text: &str, i: usize) -> usize {
     }
 }
 
-/// The best snippet of `text` for the wanted words: the window of about [`SNIPPET_BYTES`] with
-/// the most distinct matched terms (then the most matches), or the opening when none match.
-pub fn snippet(analyzer: &mut TextAnalyzer, text: &str, wanted: &Wanted) -> Highlighted {
-    let found = matches(analyzer, text, &wanted.prose, &wanted.prose_prefixes);
+/// Cuts the snippet around the matches found.
+fn window(text: &str, found: Vec<(Range<usize>, String)>) -> Highlighted {
     let (mut start, mut end) = (0, word_end(text, SNIPPET_BYTES));
     if !found.is_empty() {
         let mut best = (0usize, 0usize, 0usize);
@@ -179,7 +211,7 @@ mod tests {
     #[test]
     fn stemmed_query_words_light_up_inflected_text() {
         let text = "Models suffer when data drifts; drift detection helps.";
-        let h = snippet(&mut analyzer::prose(), text, &wanted(&["drifting"]));
+        let h = Matcher::default().snippet(text, &wanted(&["drifting"]));
         assert_eq!(marked(&h), ["drifts", "drift"]);
     }
 
@@ -190,19 +222,37 @@ mod tests {
             "filler ".repeat(100),
             "tail ".repeat(100)
         );
-        let h = snippet(&mut analyzer::prose(), &text, &wanted(&["straggler"]));
+        let h = Matcher::default().snippet(&text, &wanted(&["straggler"]));
         assert!(h.text.starts_with(ELLIPSIS) && h.text.ends_with(ELLIPSIS));
         assert_eq!(marked(&h), ["straggler"]);
         assert!(h.text.len() <= SNIPPET_BYTES + 2 * ELLIPSIS.len() + 10);
     }
 
     #[test]
+    fn candidate_filter_finds_what_the_prose_analyzer_finds() {
+        let text = "Graphs, graphing and GRAPHED nodes; Dying skies; naïve Café studies.";
+        let query = ["graph", "die", "sky", "naive", "cafe", "study"];
+        let w = wanted(&query);
+        let mut prose = analyzer::prose();
+        let mut expected = Vec::new();
+        let mut stream = prose.token_stream(text);
+        while let Some(t) = stream.next() {
+            if w.prose.contains(&t.text) {
+                expected.push(t.offset_from..t.offset_to);
+            }
+        }
+        let got: Vec<_> = Matcher::default()
+            .matches(text, &w.prose, &[], true)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(got.len(), 8);
+    }
+
+    #[test]
     fn no_match_gives_the_opening() {
-        let h = snippet(
-            &mut analyzer::prose(),
-            "Short abstract.",
-            &wanted(&["graph"]),
-        );
+        let h = Matcher::default().snippet("Short abstract.", &wanted(&["graph"]));
         assert_eq!(h.text, "Short abstract.");
         assert!(h.highlights.is_empty());
     }
@@ -210,7 +260,7 @@ mod tests {
     #[test]
     fn multibyte_text_never_splits_a_char() {
         let text = "é".repeat(500) + " graph " + &"ü".repeat(500);
-        let h = snippet(&mut analyzer::prose(), &text, &wanted(&["graph"]));
+        let h = Matcher::default().snippet(&text, &wanted(&["graph"]));
         assert_eq!(marked(&h), ["graph"]);
     }
 }
