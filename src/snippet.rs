@@ -58,28 +58,56 @@ impl Matcher {
         stem: bool,
     ) -> Vec<(Range<usize>, String)> {
         let mut out = Vec::new();
-        let firsts: Vec<char> = terms
+        // What a word must start with to be worth stemming: a wanted term's first two chars.
+        // A Snowball stem keeps its word's first two chars, except `dying`, `lying`, `tying`
+        // (second char `y`), which are let through on their first char (tested in `analyzer`).
+        let heads: Vec<&str> = terms
             .iter()
             .chain(prefixes)
-            .filter_map(|t| t.chars().next())
+            .map(|t| t.char_indices().nth(2).map_or(t.as_str(), |(i, _)| &t[..i]))
             .collect();
-        if firsts.is_empty() {
+        if heads.is_empty() {
             return out;
         }
-        let mut stream = self.words.token_stream(text);
-        while let Some(token) = stream.next() {
-            if !token.text.starts_with(firsts.as_slice()) {
+        let worth_stemming = |word: &str| {
+            heads.iter().any(|h| word.starts_with(h))
+                || (word.chars().nth(1) == Some('y')
+                    && heads
+                        .iter()
+                        .any(|h| h.chars().next() == word.chars().next()))
+        };
+        // The words as the analyzers split them: runs of alphanumeric chars (SimpleTokenizer),
+        // over-long runs dropped (RemoveLongFilter). ASCII words are lower-cased here; the rare
+        // others go through the analyzer for folding.
+        let mut folded = String::new();
+        for run in alphanumeric_runs(text) {
+            let word = &text[run.clone()];
+            if word.len() >= analyzer::MAX_TOKEN_BYTES {
+                continue;
+            }
+            if word.is_ascii() {
+                folded.clear();
+                folded.push_str(word);
+                folded.make_ascii_lowercase();
+            } else {
+                let mut stream = self.words.token_stream(word);
+                let Some(token) = stream.next() else {
+                    continue;
+                };
+                folded.clone_from(&token.text);
+            }
+            if !worth_stemming(&folded) {
                 continue;
             }
             let term = if stem {
-                self.stemmer.stem(&token.text)
+                self.stemmer.stem(&folded)
             } else {
-                token.text.as_str().into()
+                folded.as_str().into()
             };
             if terms.contains(term.as_ref())
                 || prefixes.iter().any(|p| term.starts_with(p.as_str()))
             {
-                out.push((token.offset_from..token.offset_to, term.into_owned()));
+                out.push((run, term.into_owned()));
             }
         }
         out
@@ -137,6 +165,42 @@ fn word_end(text: &str, i: usize) -> usize {
         None if text.len() - i <= WORD_SLACK => text.len(),
         _ => i,
     }
+}
+
+/// Byte ranges of the maximal runs of alphanumeric chars, as tantivy's SimpleTokenizer splits.
+fn alphanumeric_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Whether the char at byte `at` is alphanumeric, and its length: ASCII without decoding.
+    let class = move |at: usize| -> (bool, usize) {
+        let b = bytes[at];
+        if b.is_ascii() {
+            return (b.is_ascii_alphanumeric(), 1);
+        }
+        let c = text[at..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    };
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let (alnum, len) = class(i);
+            if alnum {
+                break;
+            }
+            i += len;
+        }
+        if i >= bytes.len() {
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() {
+            let (alnum, len) = class(i);
+            if !alnum {
+                break;
+            }
+            i += len;
+        }
+        Some(start..i)
+    })
 }
 
 /// Cuts the snippet around the matches found.
@@ -230,7 +294,7 @@ mod tests {
 
     #[test]
     fn candidate_filter_finds_what_the_prose_analyzer_finds() {
-        let text = "Graphs, graphing and GRAPHED nodes; Dying skies; naïve Café studies.";
+        let text = "Graphs, graphing and GRAPHED nodes; Dying skies; naïve Café studies; ℓ1 ém.";
         let query = ["graph", "die", "sky", "naive", "cafe", "study"];
         let w = wanted(&query);
         let mut prose = analyzer::prose();
@@ -248,6 +312,29 @@ mod tests {
             .collect();
         assert_eq!(got, expected);
         assert_eq!(got.len(), 8);
+    }
+
+    proptest::proptest! {
+        /// The fast word scan finds exactly what the prose analyzer finds, on any text.
+        #[test]
+        fn matching_agrees_with_the_analyzer(text in "[a-zA-Z0-9 .,;'éüßÆℓ’-]{0,200}", pick in 0usize..5) {
+            let mut prose = analyzer::prose();
+            let all = analyzer::terms(&mut prose, &text);
+            let w: HashSet<String> = all.iter().skip(pick).step_by(3).map(|(_, t)| t.clone()).collect();
+            let mut expected = Vec::new();
+            let mut stream = prose.token_stream(&text);
+            while let Some(t) = stream.next() {
+                if w.contains(&t.text) {
+                    expected.push(t.offset_from..t.offset_to);
+                }
+            }
+            let got: Vec<_> = Matcher::default()
+                .matches(&text, &w, &[], true)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     #[test]
