@@ -16,9 +16,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{DocSet, Index, IndexWriter, Searcher, TantivyDocument, TERMINATED};
 
+use crate::analyzer;
 use crate::index::{self, IndexHome, Manifest, OpenError, SourceStamp, WriteLock};
 use crate::paper::Paper;
 use crate::schema::Fields;
@@ -230,9 +232,40 @@ fn writer_for(index: &Index, opts: &IngestOptions) -> Result<IndexWriter> {
     let memory_mb = opts.memory_mb.max(threads * MIN_MEMORY_PER_THREAD_MB);
     // tantivy caps one thread's arena below 4 GiB.
     let memory_mb = memory_mb.min(threads * 4000);
-    index
+    // The same terms as the analyzers searches use, computed faster.
+    analyzer::register_for_indexing(index.tokenizers());
+    let writer: IndexWriter = index
         .writer_with_num_threads(threads, memory_mb * 1024 * 1024)
-        .context("starting the index writer")
+        .context("starting the index writer")?;
+    writer.set_merge_policy(Box::new(merge_policy()));
+    Ok(writer)
+}
+
+/// Share of deleted documents past which a segment is rewritten without them.
+pub const DELETED_RATIO_BEFORE_MERGE: f32 = 0.2;
+
+/// How an index stays fast as it lives: tantivy's log-size levels (eight segments of similar
+/// size become one, so the count grows with the logarithm of the corpus), and a segment whose
+/// documents are more than [`DELETED_RATIO_BEFORE_MERGE`] deleted (by `--add` updates or
+/// `remove`) is rewritten without them, since deleted documents still cost every query.
+/// tantivy's default never merges for deletes alone.
+pub fn merge_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_del_docs_ratio_before_merge(DELETED_RATIO_BEFORE_MERGE);
+    policy
+}
+
+/// Adds a document. When an indexing thread has failed, tantivy says only that "an index writer
+/// was killed"; the thread's own error (a full disk, most often) comes out when the threads are
+/// joined, so join them and report that instead. Nothing is committed either way.
+fn add_document(writer: &mut IndexWriter, doc: TantivyDocument) -> Result<()> {
+    let Err(killed) = writer.add_document(doc) else {
+        return Ok(());
+    };
+    Err(match writer.prepare_commit() {
+        Err(cause) => anyhow::Error::new(cause).context("an indexing thread failed"),
+        Ok(_) => killed.into(),
+    })
 }
 
 /// Full build into a new generation; the previous index stays in use until it is published.
@@ -260,7 +293,7 @@ fn build_aside(
                 // Same id twice in the sources: the later record wins.
                 writer.delete_term(Term::from_field_text(fields.id, &paper.id));
             }
-            writer.add_document(document(&fields, paper))?;
+            add_document(&mut writer, document(&fields, paper))?;
             Ok(if fresh && !old_ids.contains(&id_hash(&paper.id)) {
                 Outcome::Added
             } else {
@@ -318,7 +351,7 @@ fn add_in_place(
         if known {
             writer.delete_term(Term::from_field_text(fields.id, &paper.id));
         }
-        writer.add_document(document(&fields, paper))?;
+        add_document(&mut writer, document(&fields, paper))?;
         Ok(if known {
             Outcome::Updated
         } else {
@@ -489,6 +522,7 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         .index
         .writer_with_num_threads(1, 32 * 1024 * 1024)
         .context("starting the index writer")?;
+    writer.set_merge_policy(Box::new(merge_policy()));
     let (mut removed, mut missing) = (Vec::new(), Vec::new());
     for id in ids {
         if contains_id(&searcher, &opened.fields, id)? {
