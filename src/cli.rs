@@ -30,6 +30,9 @@ pub enum Command {
     Remove(RemoveArgs),
     /// Show what the index holds.
     Stats(StatsArgs),
+    /// Write every paper as JSON Lines in a stable schema (for Quickwit, OpenSearch, or
+    /// another paperdex index).
+    Export(ExportArgs),
     /// Measure retrieval quality on a test collection (nDCG@10, Recall@100, MAP, P@10).
     Eval(EvalArgs),
     /// Measure query latency: run a query set against the index, report percentiles and qps.
@@ -127,6 +130,26 @@ pub struct StatsArgs {
     /// One JSON object
     #[arg(long)]
     pub json: bool,
+}
+
+/// The schema: {"id","venue","year","number","title","authors":[...],"abstract","url"}, every key
+/// on every line (`null` where a paper has no value). `paperdex index` reads it back.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format (one JSON object per line)
+    #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson, value_name = "FORMAT")]
+    pub format: ExportFormat,
+
+    /// Write to FILE instead of stdout (written aside and renamed into place when complete)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats `paperdex export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Newline-delimited JSON (JSON Lines): Quickwit, OpenSearch/Elasticsearch bulk, paperdex
+    Ndjson,
 }
 
 #[derive(Debug, Args)]

@@ -9,8 +9,11 @@ use serde::Serialize;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
-use crate::cli::{BenchArgs, Cli, Command, EvalArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs};
+use crate::cli::{
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs,
+};
 use crate::eval::{self, Collection, EvalOptions};
+use crate::export;
 use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Index(args) => index(&home, &args),
         Command::Remove(args) => remove(&home, &args),
         Command::Stats(args) => stats(&home, &args),
+        Command::Export(args) => export(&home, &args),
         Command::Eval(args) => evaluate(cli_index.as_deref(), &args),
         Command::Bench(args) => bench(&home, &args),
     }
@@ -361,6 +365,43 @@ fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
         }
     }
     out.flush()?;
+    Ok(Status::Found)
+}
+
+fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
+    let opened = home.open().map_err(|e| match e {
+        OpenError::Missing => anyhow!(
+            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
+            home.dir.display()
+        ),
+        e => anyhow!("cannot read the index in {}: {e}", home.dir.display()),
+    })?;
+    let written = match &args.output {
+        None => {
+            let stdout = io::stdout();
+            export::write_ndjson(&opened, &mut BufWriter::new(stdout.lock()))?
+        }
+        Some(path) => {
+            // Written aside and renamed, so FILE is never a partial export.
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("creating a file in {}", dir.display()))?;
+            let mut out = BufWriter::new(tmp);
+            let n = export::write_ndjson(&opened, &mut out)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let tmp = out.into_inner().map_err(|e| e.into_error())?;
+            tmp.persist(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            n
+        }
+    };
+    eprintln!(
+        "paperdex: exported {written} papers from {}",
+        home.dir.display()
+    );
     Ok(Status::Found)
 }
 

@@ -102,7 +102,13 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     if !text.trim_start().starts_with('{') {
         return Err("expected a JSON object".to_owned());
     }
-    let raw: RawRecord = serde_json::from_str(text).map_err(|err| json_error(&err))?;
+    let mut raw: RawRecord = serde_json::from_str(text).map_err(|err| json_error(&err))?;
+    if raw.cleaned == Some(serde_json::Value::Bool(true)) {
+        let clean: CleanRecord = serde_json::from_str(text).map_err(|err| json_error(&err))?;
+        raw.title = clean.title;
+        raw.abstract_text = clean.abstract_text;
+        raw.authors = clean.authors;
+    }
     let id = match (raw.id, raw.beir_id) {
         (Some(id), _) | (None, Some(id)) => id,
         (None, None) => return Err("missing field `id` (or `_id`)".to_owned()),
@@ -126,7 +132,7 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
             .venue
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| default_venue.to_owned()),
-        number: None,
+        number: raw.number.as_ref().and_then(serde_json::Value::as_u64),
         year: raw.year,
         title,
         authors: raw.authors.unwrap_or_default(),
@@ -170,6 +176,25 @@ struct RawRecord {
     year: Option<i64>,
     #[serde(default, deserialize_with = "url")]
     url: Option<String>,
+    /// A listing entry's `#N`, as `paperdex export` writes it; anything but a number is ignored.
+    #[serde(default)]
+    number: Option<serde_json::Value>,
+    /// `true` in a `paperdex export`: the text is already clean (see [`CleanRecord`]).
+    #[serde(default)]
+    cleaned: Option<serde_json::Value>,
+}
+
+/// The text fields of a record marked `"cleaned": true` (a `paperdex export`), read as they
+/// are: cleaning is not idempotent (`\{1, 2\}` cleans to `{1, 2}`, which would clean again to
+/// `1, 2`), so an export is read back without it, and indexing an export gives the same papers.
+#[derive(Deserialize)]
+struct CleanRecord {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default, rename = "abstract")]
+    abstract_text: Option<String>,
+    #[serde(default)]
+    authors: Option<Vec<String>>,
 }
 
 // One function per field, so a wrong type names the field it is in.

@@ -13,6 +13,7 @@ pub mod clean;
 pub mod cli;
 pub mod commands;
 pub mod eval;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod jsonl;
