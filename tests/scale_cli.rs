@@ -1,0 +1,362 @@
+//! Keeping an index current, as a user does it with the binary: re-indexing, `--add`, `remove`,
+//! `--rebuild`, merging, and `export` round trips, on small generated corpora (no timings).
+//!
+//! The paperlists tests (87,669 real abstracts, `../shared/data/paperlists/abstracts.jsonl.gz`)
+//! take about a minute on two cores, so they run only with `PAPERDEX_SCALE_TESTS=1`, and say
+//! so when the file is absent.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+fn cmd(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("paperdex").unwrap();
+    c.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("PAPERDEX_INDEX");
+    c
+}
+
+/// `paperdex index --json` on stdout.
+#[derive(Debug, Deserialize)]
+struct Summary {
+    read: u64,
+    added: u64,
+    updated: u64,
+    removed: u64,
+    documents: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Stats {
+    documents: u64,
+    deleted: u64,
+    segments: usize,
+}
+
+/// A paper of a generated corpus, as JSON Lines; `word` makes its abstract findable.
+fn paper(id: &str, word: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "venue": "gen",
+        "year": 2024,
+        "title": format!("Paper {id} on graph learning"),
+        "authors": ["Ann Author", "Bo Writer"],
+        "abstract": format!("We study {word} in networks of {id} nodes, with drift."),
+        "url": format!("https://example.org/{id}"),
+    })
+    .to_string()
+}
+
+/// Writes `name` with papers `prefix-0` .. `prefix-(n-1)`.
+fn corpus(dir: &Path, name: &str, prefix: &str, n: usize) -> PathBuf {
+    let lines: Vec<String> = (0..n)
+        .map(|i| paper(&format!("{prefix}-{i}"), "ordinary"))
+        .collect();
+    let path = dir.join(name);
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn index(dir: &Path, args: &[&str]) -> Summary {
+    let out = cmd(dir)
+        .args(["--index", "idx", "index", "--json", "--memory", "64"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "paperdex index {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stats(dir: &Path) -> Stats {
+    let out = cmd(dir)
+        .args(["--index", "idx", "stats", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Ids of the papers a query finds (up to 1000).
+fn found(dir: &Path, query: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Hit {
+        id: String,
+    }
+    let out = cmd(dir)
+        .args(["--index", "idx", "search", "--json", "-n", "1000", query])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Hit>(l).unwrap().id)
+        .collect()
+}
+
+/// `paperdex export` of `index`, sorted (the order is the index's own).
+fn export_sorted(dir: &Path, index: &str) -> Vec<String> {
+    let out = cmd(dir)
+        .args(["--index", index, "export", "--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn reindexing_unchanged_sources_updates_and_duplicates_nothing() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 300);
+    let first = index(dir.path(), &[a.to_str().unwrap()]);
+    assert_eq!((first.read, first.added, first.updated), (300, 300, 0));
+    let again = index(dir.path(), &[a.to_str().unwrap()]);
+    assert_eq!(
+        (again.read, again.added, again.updated, again.removed),
+        (300, 0, 300, 0)
+    );
+    assert_eq!(again.documents, 300);
+    assert_eq!(stats(dir.path()).documents, 300);
+    assert_eq!(found(dir.path(), "id:a-7"), ["a-7"]);
+}
+
+#[test]
+fn reindexing_fewer_sources_counts_the_papers_removed() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 50);
+    let b = corpus(dir.path(), "b.jsonl", "b", 20);
+    index(dir.path(), &[a.to_str().unwrap(), b.to_str().unwrap()]);
+    let s = index(dir.path(), &[a.to_str().unwrap()]);
+    assert_eq!(
+        (s.added, s.updated, s.removed, s.documents),
+        (0, 50, 20, 50)
+    );
+    assert!(found(dir.path(), "id:b-3").is_empty());
+}
+
+#[test]
+fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("dup.jsonl");
+    fs::write(
+        &path,
+        [paper("p-1", "firstversion"), paper("p-1", "secondversion")].join("\n"),
+    )
+    .unwrap();
+    let s = index(dir.path(), &[path.to_str().unwrap()]);
+    assert_eq!((s.read, s.added, s.updated, s.documents), (2, 1, 1, 1));
+    assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
+    assert!(found(dir.path(), "firstversion").is_empty());
+}
+
+#[test]
+fn add_of_a_new_file_adds_its_papers() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 100);
+    let b = corpus(dir.path(), "b.jsonl", "b", 40);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    let s = index(dir.path(), &["--add", b.to_str().unwrap()]);
+    assert_eq!((s.read, s.added, s.updated, s.documents), (40, 40, 0, 140));
+    assert_eq!(found(dir.path(), "id:a-1"), ["a-1"]);
+    assert_eq!(found(dir.path(), "id:b-1"), ["b-1"]);
+}
+
+#[test]
+fn add_of_a_changed_paper_replaces_it() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 100);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    let change = dir.path().join("change.jsonl");
+    fs::write(&change, paper("a-42", "zyxwvut")).unwrap();
+    let s = index(dir.path(), &["--add", change.to_str().unwrap()]);
+    assert_eq!((s.added, s.updated, s.documents), (0, 1, 100));
+    assert_eq!(found(dir.path(), "zyxwvut"), ["a-42"]);
+    // The old version's text no longer finds it.
+    let ordinary = found(dir.path(), "ordinary");
+    assert_eq!(ordinary.len(), 99);
+    assert!(!ordinary.contains(&"a-42".to_string()));
+    assert_eq!(found(dir.path(), "id:a-42").len(), 1);
+}
+
+#[test]
+fn remove_deletes_papers_and_says_which_were_unknown() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 100);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    let out = cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-3", "a-4", "nope-1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no paper with id nope-1"), "{stderr}");
+    assert!(stderr.contains("removed 2"), "{stderr}");
+    assert!(found(dir.path(), "id:a-3").is_empty());
+    assert_eq!(stats(dir.path()).documents, 98);
+    // Nothing to remove: exit 1, as grep finding nothing.
+    cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-3"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn many_deletions_are_merged_away() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 200);
+    index(dir.path(), &["--threads", "1", a.to_str().unwrap()]);
+    // A few deletions stay as deletion marks: rewriting a segment for them would not pay.
+    cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-0", "a-1"])
+        .assert()
+        .success();
+    assert_eq!(stats(dir.path()).deleted, 2);
+    // Past a fifth of the segment, it is rewritten without them.
+    let ids: Vec<String> = (2..60).map(|i| format!("a-{i}")).collect();
+    cmd(dir.path())
+        .args(["--index", "idx", "remove"])
+        .args(&ids)
+        .assert()
+        .success();
+    let s = stats(dir.path());
+    assert_eq!((s.documents, s.deleted), (140, 0));
+}
+
+#[test]
+fn repeated_adds_keep_the_segment_count_bounded() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 50);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    for round in 0..20 {
+        let b = corpus(
+            dir.path(),
+            &format!("b{round}.jsonl"),
+            &format!("b{round}"),
+            5,
+        );
+        index(
+            dir.path(),
+            &["--add", "--threads", "1", b.to_str().unwrap()],
+        );
+    }
+    let s = stats(dir.path());
+    assert_eq!(s.documents, 150);
+    // Each add writes a segment; eight of a size are merged into one.
+    assert!(s.segments < 10, "{} segments after 20 adds", s.segments);
+}
+
+#[test]
+fn rebuild_starts_from_scratch() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 30);
+    let b = corpus(dir.path(), "b.jsonl", "b", 10);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    let s = index(dir.path(), &["--rebuild", b.to_str().unwrap()]);
+    assert_eq!((s.added, s.updated, s.documents), (10, 0, 10));
+    assert!(found(dir.path(), "id:a-1").is_empty());
+}
+
+#[test]
+fn export_round_trips_through_a_new_index() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 60);
+    // Listing papers (numbers, no year) and text that cleaning changes (LaTeX, entities, braces).
+    let listing = dir.path().join("conf-2024.txt");
+    fs::write(
+        &listing,
+        "| Total: 2\n\n#1 On \\textit{Graphs} \\& $\\{1, 2\\}$ sets [PDF]\n\nAuthors: Ann Bö ; Li {Wei}\n\nUp to 14\\% faster; A &amp; B. Ini- tial results on \\{x\\}.\n\n#2 Second\n\nAuthor: Solo\n\nNo summary was provided.\n",
+    )
+    .unwrap();
+    index(
+        dir.path(),
+        &[a.to_str().unwrap(), listing.to_str().unwrap()],
+    );
+    cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-5"])
+        .assert()
+        .success();
+    let first = export_sorted(dir.path(), "idx");
+    assert_eq!(first.len(), 61);
+    fs::write(dir.path().join("export.ndjson"), first.join("\n") + "\n").unwrap();
+    let out = cmd(dir.path())
+        .args(["--index", "idx2", "index", "--json", "export.ndjson"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(export_sorted(dir.path(), "idx2"), first);
+    // Every key on every line, in the stable order.
+    let line = first.iter().find(|l| l.contains("conf-2024-1")).unwrap();
+    let keys = [
+        "id", "venue", "year", "number", "title", "authors", "abstract", "url", "cleaned",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+    assert!(line.starts_with(r#"{"id":"conf-2024-1","venue":"conf-2024","year":null,"number":1,"#));
+}
+
+#[test]
+fn export_to_a_file() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 10);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    cmd(dir.path())
+        .args(["--index", "idx", "export", "--output", "out.ndjson"])
+        .assert()
+        .success()
+        .stdout("");
+    let text = fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
+    assert_eq!(text.lines().count(), 10);
+}
+
+/// The paperlists file, or `None` (with a note) when the scale tests are off or it is absent.
+fn paperlists() -> Option<PathBuf> {
+    if std::env::var_os("PAPERDEX_SCALE_TESTS").is_none_or(|v| v != "1") {
+        eprintln!(
+            "skipped: set PAPERDEX_SCALE_TESTS=1 to run the paperlists tests (about a minute)"
+        );
+        return None;
+    }
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/paperlists/abstracts.jsonl.gz");
+    if !path.exists() {
+        eprintln!("skipped: {} is absent", path.display());
+        return None;
+    }
+    Some(path)
+}
+
+#[test]
+fn paperlists_reindexed_unchanged_has_no_duplicates() {
+    let Some(path) = paperlists() else { return };
+    let dir = TempDir::new().unwrap();
+    let first = index(dir.path(), &[path.to_str().unwrap()]);
+    assert_eq!((first.read, first.added), (87_669, 87_669));
+    let again = index(dir.path(), &[path.to_str().unwrap()]);
+    assert_eq!((again.added, again.updated, again.removed), (0, 87_669, 0));
+    assert_eq!(stats(dir.path()).documents, 87_669);
+    // And its export round-trips.
+    let exported = export_sorted(dir.path(), "idx");
+    assert_eq!(exported.len(), 87_669);
+    fs::write(dir.path().join("export.ndjson"), exported.join("\n") + "\n").unwrap();
+    cmd(dir.path())
+        .args(["--index", "idx2", "index", "export.ndjson"])
+        .assert()
+        .success();
+    assert!(export_sorted(dir.path(), "idx2") == exported);
+}
