@@ -2,32 +2,18 @@
 //! skipped), names the file and line or the query column, never panics, and leaves an existing
 //! index exactly as it was.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+use common::{cmd, workdir, SEED};
 
-fn workdir() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    fs::create_dir(dir.path().join("corpus")).unwrap();
-    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
-    dir
-}
-
-fn cmd(dir: &TempDir) -> Command {
-    let mut c = Command::cargo_bin("paperdex").unwrap();
-    c.current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env_remove("PAPERDEX_INDEX");
-    c
-}
-
-/// The ids the index answers `*`-free match-all with, to compare before and after.
+/// What the index holds and answers, to compare before and after a rejected run.
 fn snapshot(dir: &TempDir) -> (String, String) {
     let stats = cmd(dir).args(["stats", "--json"]).output().unwrap();
     let hits = cmd(dir)

@@ -1,38 +1,16 @@
 //! The binary as a user runs it: each test works in its own temporary directory holding a copy
 //! of the embedded corpus, so `index/` is built there on first use.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde::Deserialize;
 use tempfile::TempDir;
 
-const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// A temporary working directory with `corpus/mlsys-2022.txt`, as a fresh checkout has.
-fn workdir() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    fs::create_dir(dir.path().join("corpus")).unwrap();
-    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
-    dir
-}
-
-fn cmd(dir: &TempDir) -> Command {
-    let mut c = Command::cargo_bin("paperdex").unwrap();
-    c.current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env_remove("PAPERDEX_INDEX");
-    c
-}
+use common::{cmd, fixture, workdir, SEED};
 
 #[derive(Debug, Deserialize)]
 struct JsonHit {
