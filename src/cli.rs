@@ -33,6 +33,8 @@ pub enum Command {
     /// Write every paper as JSON Lines in a stable schema (for Quickwit, OpenSearch, or
     /// another paperdex index).
     Export(ExportArgs),
+    /// Verify the index: every file against its checksum, every stored paper read back.
+    Check,
     /// Measure retrieval quality on a test collection (nDCG@10, Recall@100, MAP, P@10).
     Eval(EvalArgs),
     /// Measure query latency: run a query set against the index, report percentiles and qps.

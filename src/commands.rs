@@ -39,14 +39,154 @@ pub fn run(cli: Cli) -> Result<Status> {
     let cli_index = cli.index.clone();
     let home = IndexHome::new(cli.index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)));
     match cli.command {
-        Command::Search(args) => search(&home, &args),
-        Command::Index(args) => index(&home, &args),
-        Command::Remove(args) => remove(&home, &args),
-        Command::Stats(args) => stats(&home, &args),
-        Command::Export(args) => export(&home, &args),
+        Command::Search(args) => shielded(&home, || search(&home, &args)),
+        Command::Index(args) => shielded(&home, || index(&home, &args)),
+        Command::Remove(args) => shielded(&home, || remove(&home, &args)),
+        Command::Stats(args) => shielded(&home, || stats(&home, &args)),
+        Command::Export(args) => shielded(&home, || export(&home, &args)),
+        Command::Check => shielded(&home, || check(&home)),
         Command::Eval(args) => evaluate(cli_index.as_deref(), &args),
-        Command::Bench(args) => bench(&home, &args),
+        Command::Bench(args) => shielded(&home, || bench(&home, &args)),
     }
+}
+
+thread_local! {
+    /// Set while [`shielded`] runs on this thread: a panic is then recorded, not printed.
+    static SHIELDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static CAUGHT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs a command that reads the index, turning a panic into an error (exit 2).
+///
+/// tantivy trusts its files: a damaged one (a flipped byte that keeps the file's length and
+/// footer) can make it panic while searching. That is the one panic paperdex expects, so it is
+/// reported as a damaged index with what to do, rather than as a crash.
+fn shielded<T>(home: &IndexHome, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if SHIELDED.with(std::cell::Cell::get) {
+                let location = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("panic");
+                CAUGHT.with(|c| *c.borrow_mut() = Some(format!("{message}{location}")));
+            } else {
+                default(info);
+            }
+        }));
+    });
+    let outer = SHIELDED.with(|s| s.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    SHIELDED.with(|s| s.set(outer));
+    match result {
+        Ok(r) => r,
+        Err(_) => {
+            let what = CAUGHT
+                .with(|c| c.borrow_mut().take())
+                .unwrap_or_else(|| "panic".to_string());
+            Err(anyhow!(
+                "paperdex failed while reading the index in {}; its files are probably damaged ({what})\nhint: `paperdex check` verifies them; {}",
+                home.dir.display(),
+                rebuild_hint(home)
+            ))
+        }
+    }
+}
+
+/// How to rebuild the index, naming the sources it was built from where the manifest says.
+fn rebuild_hint(home: &IndexHome) -> String {
+    let inputs = home.recorded_inputs();
+    let index = if home.dir == Path::new(DEFAULT_INDEX) {
+        String::new()
+    } else {
+        format!(" --index {}", home.dir.display())
+    };
+    if inputs.is_empty() {
+        format!("rebuild it with `paperdex{index} index --rebuild SOURCES`")
+    } else {
+        let sources: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        format!(
+            "rebuild it with `paperdex{index} index --rebuild {}`",
+            sources.join(" ")
+        )
+    }
+}
+
+/// The error for an index that cannot be opened, with what to do about it.
+fn open_error(home: &IndexHome, e: OpenError) -> anyhow::Error {
+    match e {
+        OpenError::Missing => anyhow!(
+            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
+            home.dir.display()
+        ),
+        _ if home.dir.exists() && !home.dir.is_dir() => anyhow!(
+            "{} is not a directory\nhint: --index (or PAPERDEX_INDEX) names the directory that holds the index",
+            home.dir.display()
+        ),
+        OpenError::Broken(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::PermissionDenied)
+            }) =>
+        {
+            anyhow!(
+                "cannot read the index in {}: {e:#}\nhint: searching needs read access to {} and the files in it",
+                home.dir.display(),
+                home.dir.display()
+            )
+        }
+        e => anyhow!(
+            "cannot read the index in {}: {e}\nhint: {}",
+            home.dir.display(),
+            rebuild_hint(home)
+        ),
+    }
+}
+
+/// Adds what is known about a failed write: a full disk is the usual cause, and tantivy's
+/// indexing threads report it only as "an index writer was killed".
+fn explain_write_failure(home: &IndexHome, err: anyhow::Error) -> anyhow::Error {
+    let full = |kind: io::ErrorKind| {
+        matches!(
+            kind,
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        )
+    };
+    // tantivy passes some I/O errors on as text only.
+    let said = err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| full(e.kind()))
+            || ["(os error 28)", "(os error 122)"]
+                .iter()
+                .any(|code| c.to_string().contains(code))
+    });
+    if said || disk_is_full(&home.dir) {
+        return anyhow!(
+            "{err:#}\nthe disk holding {} is full (no space left on device); the index in use was not changed\nhint: free some space and run the command again",
+            home.dir.display()
+        );
+    }
+    err
+}
+
+/// Whether a small file can no longer be written in `dir` for want of space.
+fn disk_is_full(dir: &Path) -> bool {
+    if !dir.is_dir() {
+        return false;
+    }
+    let probe = dir.join(".paperdex-space-probe");
+    let outcome = std::fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(&[0u8; 256 * 1024]).and_then(|()| f.sync_all()));
+    let _ = std::fs::remove_file(&probe);
+    matches!(outcome, Err(e) if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded))
 }
 
 /// Opens the index for searching, building or refreshing it first where it is missing, older
@@ -65,7 +205,9 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
             drop(opened);
             match rebuild_quietly(home, &inputs) {
                 Ok(()) => {}
-                Err(e) => eprintln!("paperdex: warning: could not rebuild, searching the old index: {e:#}"),
+                Err(e) => eprintln!(
+                    "paperdex: warning: could not rebuild, searching the old index: {e:#}"
+                ),
             }
             return home
                 .open()
@@ -99,10 +241,7 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
             );
             inputs
         }
-        Err(OpenError::Broken(e)) => bail!(
-            "cannot read the index in {}: {e:#}\nhint: rebuild it with `paperdex index --rebuild SOURCES`",
-            home.dir.display()
-        ),
+        Err(e @ OpenError::Broken(_)) => return Err(open_error(home, e)),
     };
     rebuild_quietly(home, &inputs)?;
     home.open()
@@ -140,6 +279,11 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
                 eprintln!("paperdex: the query `{query}` has no words to search for");
                 Ok(Status::NotFound)
             }
+            SearchError::Index(e) => Err(anyhow!(
+                "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
+                home.dir.display(),
+                rebuild_hint(home)
+            )),
             e => Err(anyhow!(e)),
         }
     };
@@ -208,7 +352,18 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
         skip_invalid: args.skip_invalid,
         progress: true,
     };
-    let summary = ingest::ingest(home, &sources, &opts)?;
+    let summary = match ingest::ingest(home, &sources, &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            if args.add {
+                // An in-place update that failed leaves uncommitted files behind; free them.
+                if let Ok(lock) = home.lock() {
+                    let _ = home.collect_garbage(&lock);
+                }
+            }
+            return Err(explain_write_failure(home, e));
+        }
+    };
     report_ingest(&summary, home);
     if args.json {
         let stdout = io::stdout();
@@ -258,6 +413,8 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
 }
 
 fn remove(home: &IndexHome, args: &RemoveArgs) -> Result<Status> {
+    // Say what is wrong with the index before taking the lock, which would create the directory.
+    drop(home.open().map_err(|e| open_error(home, e))?);
     let (removed, missing) = ingest::remove(home, &args.ids)?;
     for id in &missing {
         eprintln!("paperdex: no paper with id {id}");
@@ -329,13 +486,7 @@ pub fn gather_stats(opened: &PaperIndex) -> Result<Stats> {
 }
 
 fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
-    let opened = home.open().map_err(|e| match e {
-        OpenError::Missing => anyhow!(
-            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
-            home.dir.display()
-        ),
-        e => anyhow!("cannot read the index in {}: {e}", home.dir.display()),
-    })?;
+    let opened = home.open().map_err(|e| open_error(home, e))?;
     let stats = gather_stats(&opened).context("reading index statistics")?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -365,6 +516,38 @@ fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
         }
     }
     out.flush()?;
+    Ok(Status::Found)
+}
+
+fn check(home: &IndexHome) -> Result<Status> {
+    let opened = home.open().map_err(|e| open_error(home, e))?;
+    let verified = opened.verify().map_err(|e| {
+        anyhow!(
+            "the index in {} is damaged: {e:#}\nhint: {}",
+            home.dir.display(),
+            rebuild_hint(home)
+        )
+    })?;
+    if !verified.damaged.is_empty() {
+        let names: Vec<String> = verified
+            .damaged
+            .iter()
+            .map(|p| opened.path.join(p).display().to_string())
+            .collect();
+        bail!(
+            "the index in {} is damaged: {} file(s) fail their checksum: {}\nhint: {}",
+            home.dir.display(),
+            names.len(),
+            names.join(", "),
+            rebuild_hint(home)
+        );
+    }
+    println!(
+        "{}: {} papers in {} files; every file matches its checksum and every paper reads back",
+        opened.path.display(),
+        verified.papers,
+        verified.files
+    );
     Ok(Status::Found)
 }
 

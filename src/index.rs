@@ -18,7 +18,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
+};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use crate::analyzer;
@@ -117,14 +120,84 @@ impl PaperIndex {
     }
 }
 
+/// A tantivy directory for reading an index that paperdex may not be allowed to write: a
+/// read-only mount, or a directory of another user.
+///
+/// tantivy takes its meta lock (a file it creates) even to read, so that a writer's garbage
+/// collection never deletes files a reader is opening. Where that file cannot be created,
+/// no writer can be working in the directory either, so reading without the lock is safe.
+#[derive(Debug, Clone)]
+struct ReadDirectory(MmapDirectory);
+
+impl Directory for ReadDirectory {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        self.0.delete(path)
+    }
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        self.0.open_write(path)
+    }
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+    fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        self.0.watch(callback)
+    }
+    fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, LockError> {
+        match self.0.acquire_lock(lock) {
+            Err(LockError::IoError(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Ok(DirectoryLock::from(Box::new(())))
+            }
+            other => other,
+        }
+    }
+}
+
 /// Opens a tantivy index in `path` with paperdex's analyzers registered.
 pub fn open_tantivy(path: &Path) -> Result<(Index, Fields)> {
     let dir = MmapDirectory::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let index = Index::open(dir).with_context(|| format!("opening index in {}", path.display()))?;
+    let index = Index::open(ReadDirectory(dir))
+        .map_err(describe_tantivy_error)
+        .with_context(|| format!("opening index in {}", path.display()))?;
     analyzer::register(index.tokenizers());
     let fields = Fields::from_schema(&index.schema())
         .with_context(|| format!("{} does not hold a paperdex index", path.display()))?;
     Ok((index, fields))
+}
+
+/// tantivy's errors about damaged files repeat themselves at length; say which file and why.
+fn describe_tantivy_error(e: tantivy::TantivyError) -> anyhow::Error {
+    match e {
+        tantivy::TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath }) => {
+            anyhow!(
+                "{} is damaged or truncated ({io_error})",
+                filepath.display()
+            )
+        }
+        tantivy::TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(path)) => {
+            anyhow!("{} is missing", path.display())
+        }
+        e => e.into(),
+    }
 }
 
 /// Creates an empty tantivy index in the (new, empty) directory `path`.
@@ -226,6 +299,12 @@ impl IndexHome {
     }
 
     fn try_open(&self) -> std::result::Result<PaperIndex, OpenError> {
+        if self.dir.exists() && !self.dir.is_dir() {
+            return Err(OpenError::Broken(anyhow!(
+                "{} is not a directory",
+                self.dir.display()
+            )));
+        }
         let manifest = match self.read_manifest() {
             Ok(Some(m)) => m,
             Ok(None) => return Err(OpenError::Missing),
@@ -242,6 +321,7 @@ impl IndexHome {
                 .reader_builder()
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()
+                .map_err(describe_tantivy_error)
                 .with_context(|| format!("reading index in {}", path.display()))?;
             Ok((index, fields, reader))
         });
@@ -264,7 +344,15 @@ impl IndexHome {
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("opening lock file {}", path.display()))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                    anyhow!(
+                        "cannot change the index in {}: {e} (searching it still works; changing it needs write access)",
+                        self.dir.display()
+                    )
+                }
+                _ => anyhow::Error::new(e).context(format!("opening lock file {}", path.display())),
+            })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -342,7 +430,8 @@ impl IndexHome {
     }
 
     /// Removes `gen-*` directories other than `keep`: leftovers of replaced or interrupted builds.
-    /// Only called with the write lock held, so no build is using them.
+    /// Only called with the write lock held, so no build is using them. Only directories named
+    /// as [`IndexHome::new_generation`] names them are touched.
     pub fn remove_stale_generations(&self, keep: &str) {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
@@ -350,10 +439,28 @@ impl IndexHome {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(GEN_PREFIX) && name != keep {
+            if is_generation_name(&name) && name != keep {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
+    }
+
+    /// Deletes the files an interrupted in-place update (`--add`, `remove`) wrote but never
+    /// committed, so that a failure for want of space frees what it took. tantivy does this
+    /// itself only after its next successful commit.
+    pub fn collect_garbage(&self, _lock: &WriteLock) -> Result<()> {
+        let manifest = self.read_manifest()?.context("no index")?;
+        let path = self.dir.join(&manifest.generation);
+        let index = Index::open_in_dir(&path)
+            .with_context(|| format!("opening index in {}", path.display()))?;
+        let writer: tantivy::IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .context("starting the index writer")?;
+        writer
+            .garbage_collect_files()
+            .wait()
+            .with_context(|| format!("removing uncommitted files in {}", path.display()))?;
+        Ok(())
     }
 
     /// Whether the recorded sources changed since the index was built. Sources that are gone are
@@ -376,6 +483,68 @@ impl IndexHome {
                 .map(|stamp| !manifest.sources.contains(&stamp))
                 .unwrap_or(false)
         })
+    }
+}
+
+/// Whether `name` is one [`IndexHome::new_generation`] makes: `gen-<nanos>-<pid>`.
+fn is_generation_name(name: &str) -> bool {
+    name.strip_prefix(GEN_PREFIX)
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(nanos, pid)| {
+            !nanos.is_empty()
+                && !pid.is_empty()
+                && nanos.bytes().all(|b| b.is_ascii_digit())
+                && pid.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// What [`PaperIndex::verify`] found.
+#[derive(Debug, Default, Serialize)]
+pub struct Verified {
+    /// Files of the index in use whose content no longer matches their checksum.
+    pub damaged: Vec<PathBuf>,
+    /// Files in the index directory.
+    pub files: usize,
+    /// Stored papers read back.
+    pub papers: u64,
+}
+
+impl PaperIndex {
+    /// Checks every file of the index against the checksum tantivy wrote with it, then reads
+    /// every stored paper back. A damaged file can make tantivy panic while searching, so this
+    /// is what `paperdex check` runs; callers should guard it against panics too.
+    pub fn verify(&self) -> Result<Verified> {
+        let mut damaged: Vec<PathBuf> = self
+            .index
+            .validate_checksum()
+            .with_context(|| format!("checking {}", self.path.display()))?
+            .into_iter()
+            .collect();
+        damaged.sort();
+        let files = fs::read_dir(&self.path)
+            .map(|entries| entries.flatten().filter(|e| e.path().is_file()).count())
+            .unwrap_or(0);
+        let mut verified = Verified {
+            damaged,
+            files,
+            papers: 0,
+        };
+        if !verified.damaged.is_empty() {
+            return Ok(verified);
+        }
+        let searcher = self.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let store = segment
+                .get_store_reader(1)
+                .with_context(|| format!("reading stored papers of segment {ord}"))?;
+            for doc in segment.doc_ids_alive() {
+                store
+                    .get::<tantivy::TantivyDocument>(doc)
+                    .with_context(|| format!("reading stored paper {doc} of segment {ord}"))?;
+                verified.papers += 1;
+            }
+        }
+        Ok(verified)
     }
 }
 
