@@ -1044,9 +1044,15 @@ fn killed_index_runs_leave_the_old_or_the_new_index() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Anywhere from start-up to a little past the end of a complete run.
+        // Anywhere from start-up to a little past the end of a complete run; every other point
+        // in its last third, where the commit, the merges and the swap happen.
         let full = took[usize::from(add)].as_micros() as u64;
-        let at = Duration::from_micros(rng.below(full + full / 10 + 1));
+        let at = if point % 4 < 2 {
+            rng.below(full + full / 10 + 1)
+        } else {
+            full * 2 / 3 + rng.below(full / 3 + full / 10 + 1)
+        };
+        let at = Duration::from_micros(at);
         std::thread::sleep(at);
         child.kill().unwrap();
         child.wait().unwrap();
