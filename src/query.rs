@@ -623,7 +623,11 @@ impl QueryBuilder {
                 Expr::Required(inner) => (Occur::Must, inner.as_ref(), positive),
                 other => (default, other, positive),
             };
-            if let Some(q) = self.expr(inner, wanted, pos) {
+            if let (Occur::Should, Expr::Leaf { scope, leaf, .. }) = (occur, inner) {
+                for q in self.leaf_alternatives(*scope, leaf, wanted, pos) {
+                    clauses.push((Occur::Should, q));
+                }
+            } else if let Some(q) = self.expr(inner, wanted, pos) {
                 clauses.push((occur, q));
             }
         }
@@ -646,6 +650,29 @@ impl QueryBuilder {
         wanted: &mut Wanted,
         positive: bool,
     ) -> Option<Box<dyn Query>> {
+        let mut alternatives = self.leaf_alternatives(scope, leaf, wanted, positive);
+        match alternatives.len() {
+            0 => None,
+            1 => alternatives.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                alternatives
+                    .into_iter()
+                    .map(|q| (Occur::Should, q))
+                    .collect(),
+            ))),
+        }
+    }
+
+    /// The queries any of which a leaf matches (one per field, or one per part of a split
+    /// word), each scoring on its own. Callers that OR them anyway add them flat: a boolean
+    /// query whose clauses are all terms can skip blocks with block-max WAND; nested ones not.
+    fn leaf_alternatives(
+        &mut self,
+        scope: Scope,
+        leaf: &Leaf,
+        wanted: &mut Wanted,
+        positive: bool,
+    ) -> Vec<Box<dyn Query>> {
         let f = self.fields;
         let targets: &[(Field, bool)] = match scope {
             Scope::Any => &[(f.text, true), (f.authors, false)],
@@ -658,14 +685,14 @@ impl QueryBuilder {
                     Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) => w,
                 };
                 let term = Term::from_field_text(field, text);
-                return Some(if let Leaf::Prefix(p) = leaf {
+                return vec![if let Leaf::Prefix(p) = leaf {
                     Box::new(PrefixQuery::new(field, p))
                 } else {
                     Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                });
+                }];
             }
         };
-        let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for &(field, is_prose) in targets {
             let analyzer = if is_prose {
                 &mut self.prose
@@ -703,18 +730,15 @@ impl QueryBuilder {
                     Term::from_field_text(field, &terms[0].1),
                     IndexRecordOption::WithFreqs,
                 )),
-                (Leaf::Word(_), _) if !self.ranking.glue_words => Box::new(BooleanQuery::new(
-                    terms
-                        .iter()
-                        .map(|(_, t)| {
-                            let q: Box<dyn Query> = Box::new(TermQuery::new(
-                                Term::from_field_text(field, t),
-                                IndexRecordOption::WithFreqs,
-                            ));
-                            (Occur::Should, q)
-                        })
-                        .collect(),
-                )),
+                (Leaf::Word(_), _) if !self.ranking.glue_words => {
+                    for (_, t) in &terms {
+                        alternatives.push(Box::new(TermQuery::new(
+                            Term::from_field_text(field, t),
+                            IndexRecordOption::WithFreqs,
+                        )));
+                    }
+                    continue;
+                }
                 _ => Box::new(PhraseQuery::new_with_offset_and_slop(
                     terms
                         .iter()
@@ -723,13 +747,9 @@ impl QueryBuilder {
                     slop,
                 )),
             };
-            per_field.push((Occur::Should, q));
+            alternatives.push(q);
         }
-        match per_field.len() {
-            0 => None,
-            1 => per_field.pop().map(|(_, q)| q),
-            _ => Some(Box::new(BooleanQuery::new(per_field))),
-        }
+        alternatives
     }
 }
 
