@@ -227,8 +227,13 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn writer_for(index: &Index, opts: &IngestOptions) -> Result<IndexWriter> {
-    let threads = opts.threads.max(1);
+/// Below this much input, one indexing thread: every thread writes a segment of its own, and
+/// each segment is more files for every search to open (the embedded corpus is 35 KiB).
+const BYTES_PER_EXTRA_THREAD: u64 = 8 << 20;
+
+fn writer_for(index: &Index, opts: &IngestOptions, input_bytes: u64) -> Result<IndexWriter> {
+    let useful = 1 + usize::try_from(input_bytes / BYTES_PER_EXTRA_THREAD).unwrap_or(usize::MAX);
+    let threads = opts.threads.clamp(1, useful);
     let memory_mb = opts.memory_mb.max(threads * MIN_MEMORY_PER_THREAD_MB);
     // tantivy caps one thread's arena below 4 GiB.
     let memory_mb = memory_mb.min(threads * 4000);
@@ -285,7 +290,7 @@ fn build_aside(
     let (generation, path) = home.new_generation(lock)?;
     let result = (|| {
         let (index, fields) = index::create_tantivy(&path)?;
-        let mut writer = writer_for(&index, opts)?;
+        let mut writer = writer_for(&index, opts, input_bytes(found))?;
         let mut seen = HashSet::new();
         let mut summary = feed(found, opts, |paper| {
             let fresh = seen.insert(id_hash(&paper.id));
@@ -343,7 +348,7 @@ fn add_in_place(
 ) -> Result<IngestSummary> {
     let searcher = previous.searcher();
     let fields = previous.fields;
-    let mut writer = writer_for(&previous.index, opts)?;
+    let mut writer = writer_for(&previous.index, opts, input_bytes(found))?;
     let mut seen = HashSet::new();
     let summary = feed(found, opts, |paper| {
         let repeated = !seen.insert(id_hash(&paper.id));
@@ -415,6 +420,15 @@ fn stamps(found: &[Source]) -> Result<Vec<SourceStamp>> {
     found.iter().map(|s| SourceStamp::of(&s.path)).collect()
 }
 
+/// Total size of the source files, as stored (compressed or not).
+fn input_bytes(found: &[Source]) -> u64 {
+    found
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Total size of the files in a directory (not recursive: tantivy's directories are flat).
 pub fn dir_size(path: &Path) -> u64 {
     std::fs::read_dir(path)
@@ -441,11 +455,7 @@ fn feed(
     mut sink: impl FnMut(&Paper) -> Result<Outcome>,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
-    let total_bytes: u64 = found
-        .iter()
-        .filter_map(|s| std::fs::metadata(&s.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes = input_bytes(found);
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();
     let mut done_bytes = 0;
