@@ -1,29 +1,15 @@
 //! `paperdex bench` as a user runs it, in a temporary directory holding a copy of the embedded
 //! corpus. No assertion depends on a timing; only on what is reported.
 
+mod common;
+
 use std::fs;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde::Deserialize;
 use tempfile::TempDir;
 
-const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
-
-fn workdir() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    fs::create_dir(dir.path().join("corpus")).unwrap();
-    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
-    dir
-}
-
-fn cmd(dir: &TempDir) -> Command {
-    let mut c = Command::cargo_bin("paperdex").unwrap();
-    c.current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env_remove("PAPERDEX_INDEX");
-    c
-}
+use common::{cmd, workdir};
 
 #[derive(Debug, Deserialize)]
 struct Kind {
