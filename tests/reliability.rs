@@ -1060,6 +1060,14 @@ fn killed_index_runs_leave_the_old_or_the_new_index() {
             panic!("kill point {point} ({at:?}, add={add}): the index no longer opens")
         });
         let complete = &after[usize::from(add)];
+        let outcome = if state == before {
+            "old"
+        } else if state.papers == complete.papers {
+            "new"
+        } else {
+            "neither"
+        };
+        eprintln!("kill point {point}: add={add} at {at:?} of {full} us: {outcome}");
         if state == before {
             old += 1;
         } else if state == *complete {
