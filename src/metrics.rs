@@ -79,12 +79,16 @@ pub fn recall_at(ranked: &[&str], judged: &HashMap<String, i32>, k: usize) -> f6
     if relevant == 0 {
         return 0.0;
     }
-    let found = ranked
+    relevant_in_top(ranked, judged, k) as f64 / relevant as f64
+}
+
+/// How many of the first `k` documents are relevant.
+fn relevant_in_top(ranked: &[&str], judged: &HashMap<String, i32>, k: usize) -> usize {
+    ranked
         .iter()
         .take(k)
         .filter(|doc| is_relevant(judged, doc))
-        .count();
-    found as f64 / relevant as f64
+        .count()
 }
 
 /// Precision of the first `k` documents (trec_eval `P.k`).
@@ -95,12 +99,7 @@ pub fn precision_at(ranked: &[&str], judged: &HashMap<String, i32>, k: usize) ->
     if k == 0 {
         return 0.0;
     }
-    let found = ranked
-        .iter()
-        .take(k)
-        .filter(|doc| is_relevant(judged, doc))
-        .count();
-    found as f64 / k as f64
+    relevant_in_top(ranked, judged, k) as f64 / k as f64
 }
 
 /// Average precision of the ranking cut at `depth` (trec_eval `map_cut.depth`; [`MAP_DEPTH`]
