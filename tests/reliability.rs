@@ -380,34 +380,24 @@ impl Drop for Mount {
 #[test]
 fn missing_index_directory_is_reported_or_built_from_the_corpus() {
     let dir = TempDir::new().unwrap();
-    fails_with(
-        cmd(dir.path())
-            .args(["--index", "nowhere", "stats"])
-            .output()
-            .unwrap(),
-        "no index in nowhere",
-    );
-    fails_with(
-        cmd(dir.path())
-            .args(["--index", "nowhere", "search", "drift"])
-            .output()
-            .unwrap(),
-        "no index in nowhere and no corpus/ directory",
-    );
-    fails_with(
-        cmd(dir.path())
-            .args(["--index", "nowhere", "check"])
-            .output()
-            .unwrap(),
-        "no index in nowhere",
-    );
-    fails_with(
-        cmd(dir.path())
-            .args(["--index", "nowhere", "remove", "x-1"])
-            .output()
-            .unwrap(),
-        "nowhere",
-    );
+    for (args, message) in [
+        (&["stats"][..], "no index in nowhere"),
+        (
+            &["search", "drift"],
+            "no index in nowhere and no corpus/ directory",
+        ),
+        (&["check"], "no index in nowhere"),
+        (&["remove", "x-1"], "nowhere"),
+    ] {
+        fails_with(
+            cmd(dir.path())
+                .args(["--index", "nowhere"])
+                .args(args)
+                .output()
+                .unwrap(),
+            message,
+        );
+    }
     assert!(
         !dir.path().join("nowhere").exists(),
         "a failed command created the directory"
