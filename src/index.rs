@@ -249,34 +249,37 @@ impl IndexHome {
         self.dir.join(MANIFEST)
     }
 
-    /// Reads the manifest; `Ok(None)` when there is none.
-    pub fn read_manifest(&self) -> Result<Option<Manifest>> {
+    /// Reads the manifest of an index this paperdex can search; a missing one, one of another
+    /// format, or one that cannot be read are the matching [`OpenError`]s.
+    pub fn read_manifest(&self) -> std::result::Result<Manifest, OpenError> {
         let path = self.manifest_path();
         let bytes = match fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(OpenError::Missing),
+            Err(e) => {
+                return Err(OpenError::Broken(
+                    anyhow::Error::new(e).context(format!("reading {}", path.display())),
+                ))
+            }
+        };
+        let not_a_manifest = |e: serde_json::Error| {
+            OpenError::Broken(
+                anyhow::Error::new(e)
+                    .context(format!("{} is not a paperdex manifest", path.display())),
+            )
         };
         // Read the format first, so that an older manifest layout still reports its version.
         #[derive(Deserialize)]
         struct Version {
             format: u32,
         }
-        let version: Version = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a paperdex manifest", path.display()))?;
+        let version: Version = serde_json::from_slice(&bytes).map_err(not_a_manifest)?;
         if version.format != FORMAT_VERSION {
-            return Ok(Some(Manifest {
-                format: version.format,
-                generation: String::new(),
-                inputs: Vec::new(),
-                sources: Vec::new(),
-                built_at: 0,
-                paperdex_version: String::new(),
-            }));
+            return Err(OpenError::Format {
+                found: version.format,
+            });
         }
-        let manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a paperdex manifest", path.display()))?;
-        Ok(Some(manifest))
+        serde_json::from_slice(&bytes).map_err(not_a_manifest)
     }
 
     /// The source arguments a manifest of any format records, to rebuild an index made by
@@ -317,16 +320,7 @@ impl IndexHome {
                 self.dir.display()
             )));
         }
-        let manifest = match self.read_manifest() {
-            Ok(Some(m)) => m,
-            Ok(None) => return Err(OpenError::Missing),
-            Err(e) => return Err(OpenError::Broken(e)),
-        };
-        if manifest.format != FORMAT_VERSION {
-            return Err(OpenError::Format {
-                found: manifest.format,
-            });
-        }
+        let manifest = self.read_manifest()?;
         let path = self.dir.join(&manifest.generation);
         let opened = open_tantivy(&path).and_then(|(index, fields)| {
             let reader = index
@@ -461,7 +455,7 @@ impl IndexHome {
     /// committed, so that a failure for want of space frees what it took. tantivy does this
     /// itself only after its next successful commit.
     pub fn collect_garbage(&self, _lock: &WriteLock) -> Result<()> {
-        let manifest = self.read_manifest()?.context("no index")?;
+        let manifest = self.read_manifest().map_err(|e| anyhow!("{e}"))?;
         let path = self.dir.join(&manifest.generation);
         let index = Index::open_in_dir(&path)
             .with_context(|| format!("opening index in {}", path.display()))?;
