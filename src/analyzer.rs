@@ -371,6 +371,32 @@ mod tests {
         }
     }
 
+    /// Highlighting stems only the words that start with all of a wanted stem but its last two
+    /// chars (and at least its first two, or one where the word's second char is `y`).
+    #[test]
+    fn a_stem_is_its_word_but_for_the_last_two_chars() {
+        let corpus = include_str!("../corpus/mlsys-2022.txt");
+        let extra = "probability relational hoping happy skies dying lying tying fying \
+                     generalization organization variability sensible reasonably";
+        let stemmer = Stemmer::default();
+        let mut seen = std::collections::HashSet::new();
+        for w in words(&mut names(), corpus)
+            .into_iter()
+            .chain(words(&mut names(), extra))
+        {
+            if !seen.insert(w.clone()) {
+                continue;
+            }
+            let s = stemmer.stem(&w);
+            let n = s.chars().count();
+            let keep = n.saturating_sub(2).max(2).min(n);
+            let head: String = s.chars().take(keep).collect();
+            let y_second = w.chars().nth(1) == Some('y') && w.chars().next() == s.chars().next();
+            assert!(w.starts_with(&head) || y_second, "{w} -> {s}");
+        }
+        assert!(seen.len() > 1000, "{} words", seen.len());
+    }
+
     #[test]
     fn positions_survive_stemming() {
         let mut a = prose();

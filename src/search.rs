@@ -151,6 +151,7 @@ impl Engine {
         let (built, notes) = self.prepare(req.query, req.all)?;
         let top = self.top(&built, req.limit, req.offset)?;
         let search_time = started.elapsed();
+        self.matcher.forget();
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {
             let mut hit = self.hit(&built, req.offset + i + 1, score, address)?;

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer::{self, Stemmer};
@@ -30,12 +31,15 @@ pub struct Highlighted {
 
 /// Finds the query's words in texts, as the index's analyzers see them.
 ///
-/// Stemming every word of ten abstracts costs more than the search itself, so words are
-/// tokenized and folded first and only those that start with the first letter of a wanted term
-/// are stemmed: a Snowball stem keeps its word's first letter (tested in `analyzer`).
+/// Stemming every word of ten abstracts costs more than the search itself, so words are split
+/// and tested against each wanted term's [`Head`] first, and only those that may stem to a
+/// wanted term are folded and stemmed.
 pub struct Matcher {
     words: TextAnalyzer,
     stemmer: Stemmer,
+    /// Stems of the words stemmed since [`Matcher::forget`]: the ten abstracts of one answer
+    /// repeat their words (`networks` a dozen times), and Snowball is the costly part.
+    stems: FxHashMap<String, String>,
 }
 
 impl Default for Matcher {
@@ -43,11 +47,17 @@ impl Default for Matcher {
         Matcher {
             words: analyzer::names(),
             stemmer: Stemmer::default(),
+            stems: FxHashMap::default(),
         }
     }
 }
 
 impl Matcher {
+    /// Drops the remembered stems, so that one answer's work never speeds up the next one's.
+    pub fn forget(&mut self) {
+        self.stems.clear();
+    }
+
     /// Byte ranges of the wanted words of `text`, with their analyzed form. `stem` says whether
     /// `terms` and `prefixes` are stems (prose fields) or plain folded words (names).
     pub fn matches(
@@ -58,34 +68,38 @@ impl Matcher {
         stem: bool,
     ) -> Vec<(Range<usize>, String)> {
         let mut out = Vec::new();
-        // What a word must start with to be worth stemming: a wanted term's first two chars.
-        // A Snowball stem keeps its word's first two chars, except `dying`, `lying`, `tying`
-        // (second char `y`), which are let through on their first char (tested in `analyzer`).
-        let heads: Vec<&str> = terms
+        let heads: Vec<Head> = terms
             .iter()
-            .chain(prefixes)
-            .map(|t| t.char_indices().nth(2).map_or(t.as_str(), |(i, _)| &t[..i]))
+            .map(|t| Head::of_term(t, stem))
+            .chain(prefixes.iter().map(|p| Head::of_prefix(p)))
             .collect();
         if heads.is_empty() {
             return out;
         }
-        let worth_stemming = |word: &str| {
-            heads.iter().any(|h| word.starts_with(h))
-                || (word.chars().nth(1) == Some('y')
-                    && heads
-                        .iter()
-                        .any(|h| h.chars().next() == word.chars().next()))
-        };
+        // Most words fail on their first byte: one table lookup rejects them.
+        let mut first_bytes = [false; 256];
+        for h in &heads {
+            if let Some(&b) = h.bytes.first() {
+                first_bytes[usize::from(b.to_ascii_lowercase())] = true;
+                first_bytes[usize::from(b.to_ascii_uppercase())] = true;
+            }
+        }
         // The words as the analyzers split them: runs of alphanumeric chars (SimpleTokenizer),
-        // over-long runs dropped (RemoveLongFilter). ASCII words are lower-cased here; the rare
-        // others go through the analyzer for folding.
+        // over-long runs dropped (RemoveLongFilter). ASCII words are tested against the heads
+        // as they stand and lower-cased only when they pass; the rare others go through the
+        // analyzer for folding first.
         let mut folded = String::new();
-        for run in alphanumeric_runs(text) {
+        for (run, ascii) in alphanumeric_runs(text) {
             let word = &text[run.clone()];
             if word.len() >= analyzer::MAX_TOKEN_BYTES {
                 continue;
             }
-            if word.is_ascii() {
+            if ascii {
+                if !first_bytes[usize::from(word.as_bytes()[0])]
+                    || !heads.iter().any(|h| h.admits(word.as_bytes()))
+                {
+                    continue;
+                }
                 folded.clear();
                 folded.push_str(word);
                 folded.make_ascii_lowercase();
@@ -95,19 +109,21 @@ impl Matcher {
                     continue;
                 };
                 folded.clone_from(&token.text);
-            }
-            if !worth_stemming(&folded) {
-                continue;
+                if !heads.iter().any(|h| h.admits(folded.as_bytes())) {
+                    continue;
+                }
             }
             let term = if stem {
-                self.stemmer.stem(&folded)
+                if !self.stems.contains_key(folded.as_str()) {
+                    let stemmed = self.stemmer.stem(&folded).into_owned();
+                    self.stems.insert(folded.clone(), stemmed);
+                }
+                self.stems[folded.as_str()].as_str()
             } else {
-                folded.as_str().into()
+                folded.as_str()
             };
-            if terms.contains(term.as_ref())
-                || prefixes.iter().any(|p| term.starts_with(p.as_str()))
-            {
-                out.push((run, term.into_owned()));
+            if terms.contains(term) || prefixes.iter().any(|p| term.starts_with(p.as_str())) {
+                out.push((run, term.to_string()));
             }
         }
         out
@@ -133,6 +149,60 @@ impl Matcher {
         let found = self.matches(text, &wanted.prose, &wanted.prose_prefixes, true);
         window(text, found)
     }
+}
+
+/// What a word must start with to be worth stemming for one wanted term: stemming every word
+/// of ten abstracts costs more than the search itself, so only words that can stem to a wanted
+/// term are stemmed.
+///
+/// Snowball's English rules rewrite only a word's ending (`probability` -> `probabl`, `hoping`
+/// -> `hope`, `happy` -> `happi`): a stem is the start of its word but for at most its last two
+/// chars, and always keeps the first two, but for `dying`, `lying`, `tying` (`die`...), whose
+/// second char `y` became `i`. Tested in `analyzer` on the embedded corpus's vocabulary.
+struct Head {
+    /// Lower-case bytes every candidate word starts with (ASCII case aside).
+    bytes: Vec<u8>,
+    /// Also admit words whose first char is `bytes[0]` and second is `y`.
+    y_second: bool,
+}
+
+impl Head {
+    fn of_term(term: &str, stemmed: bool) -> Head {
+        let n = term.chars().count();
+        let keep = if stemmed {
+            n.saturating_sub(2).max(2)
+        } else {
+            n
+        };
+        Head {
+            bytes: first_chars(term, keep).as_bytes().to_vec(),
+            y_second: stemmed && n <= 3 && term.chars().nth(1) == Some('i'),
+        }
+    }
+
+    /// A prefix query's term: the stems it matches are longer than itself, so only their first
+    /// two chars are known to start the word.
+    fn of_prefix(prefix: &str) -> Head {
+        Head {
+            bytes: first_chars(prefix, 2).as_bytes().to_vec(),
+            y_second: true,
+        }
+    }
+
+    /// Whether `word` (lower-case, or ASCII in any case) may stem to the term.
+    fn admits(&self, word: &[u8]) -> bool {
+        let h = &self.bytes[..];
+        (word.len() >= h.len() && word[..h.len()].eq_ignore_ascii_case(h))
+            || (self.y_second
+                && word.len() >= 2
+                && word[1].eq_ignore_ascii_case(&b'y')
+                && h.first()
+                    .is_some_and(|first| word[0].eq_ignore_ascii_case(first)))
+    }
+}
+
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -167,57 +237,111 @@ fn word_end(text: &str, i: usize) -> usize {
     }
 }
 
-/// Byte ranges of the maximal runs of alphanumeric chars, as tantivy's SimpleTokenizer splits.
-fn alphanumeric_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    // Whether the char at byte `at` is alphanumeric, and its length: ASCII without decoding.
-    let class = move |at: usize| -> (bool, usize) {
-        let b = bytes[at];
-        if b.is_ascii() {
-            return (b.is_ascii_alphanumeric(), 1);
-        }
-        let c = text[at..].chars().next().unwrap_or(' ');
+/// How [`alphanumeric_runs`] sees a byte: an ASCII letter or digit, other ASCII, or part of
+/// a multi-byte char (decoded to tell).
+const ASCII_ALNUM: u8 = 1;
+const ASCII_OTHER: u8 = 0;
+const MULTI_BYTE: u8 = 2;
+
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [ASCII_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if !c.is_ascii() {
+            MULTI_BYTE
+        } else if c.is_ascii_alphanumeric() {
+            ASCII_ALNUM
+        } else {
+            ASCII_OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Byte ranges of the maximal runs of alphanumeric chars, as tantivy's SimpleTokenizer splits,
+/// each with whether it is all ASCII.
+fn alphanumeric_runs(text: &str) -> Runs<'_> {
+    Runs { text, at: 0 }
+}
+
+struct Runs<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Runs<'_> {
+    /// The char at byte `i` (not ASCII): whether it is alphanumeric, and its length.
+    fn decode(&self, i: usize) -> (bool, usize) {
+        let c = self.text[i..].chars().next().unwrap_or(' ');
         (c.is_alphanumeric(), c.len_utf8())
-    };
-    std::iter::from_fn(move || {
-        while i < bytes.len() {
-            let (alnum, len) = class(i);
-            if alnum {
-                break;
+    }
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (Range<usize>, bool);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.text.as_bytes();
+        let mut i = self.at;
+        loop {
+            let &b = bytes.get(i)?;
+            match BYTE_CLASS[usize::from(b)] {
+                ASCII_ALNUM => break,
+                ASCII_OTHER => i += 1,
+                _ => match self.decode(i) {
+                    (true, _) => break,
+                    (false, len) => i += len,
+                },
             }
-            i += len;
-        }
-        if i >= bytes.len() {
-            return None;
         }
         let start = i;
-        while i < bytes.len() {
-            let (alnum, len) = class(i);
-            if !alnum {
-                break;
+        let mut ascii = true;
+        while let Some(&b) = bytes.get(i) {
+            match BYTE_CLASS[usize::from(b)] {
+                ASCII_ALNUM => i += 1,
+                ASCII_OTHER => break,
+                _ => match self.decode(i) {
+                    (true, len) => {
+                        ascii = false;
+                        i += len;
+                    }
+                    (false, _) => break,
+                },
             }
-            i += len;
         }
-        Some(start..i)
-    })
+        self.at = i;
+        Some((start..i, ascii))
+    }
 }
 
 /// Cuts the snippet around the matches found.
 fn window(text: &str, found: Vec<(Range<usize>, String)>) -> Highlighted {
     let (mut start, mut end) = (0, word_end(text, SNIPPET_BYTES));
     if !found.is_empty() {
+        // Slide a window over the matches: for each first match, the matches that fit after it,
+        // counted by distinct term then by number. Few distinct terms: a short list beats a map.
         let mut best = (0usize, 0usize, 0usize);
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        let mut end_at = 0;
         for (i, (first, _)) in found.iter().enumerate() {
             let limit = first.start + SNIPPET_BYTES - LEAD_BYTES;
-            let window: Vec<_> = found[i..]
-                .iter()
-                .take_while(|(r, _)| r.end <= limit)
-                .collect();
-            let distinct: HashSet<&str> = window.iter().map(|(_, t)| t.as_str()).collect();
-            let key = (distinct.len(), window.len());
+            while end_at < found.len() && found[end_at].0.end <= limit {
+                let term = found[end_at].1.as_str();
+                match counts.iter_mut().find(|(t, _)| *t == term) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((term, 1)),
+                }
+                end_at += 1;
+            }
+            let distinct = counts.iter().filter(|(_, c)| *c > 0).count();
+            let key = (distinct, end_at - i);
             if key > (best.0, best.1) {
                 best = (key.0, key.1, i);
+            }
+            if let Some((_, c)) = counts.iter_mut().find(|(t, _)| *t == found[i].1) {
+                *c -= 1;
             }
         }
         let first = found[best.2].0.start;
@@ -335,6 +459,18 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn the_window_with_the_most_distinct_words_wins() {
+        let text = format!(
+            "graph graph graph {} graph neural network here {}",
+            "filler ".repeat(60),
+            "tail ".repeat(60)
+        );
+        let h = Matcher::default().snippet(&text, &wanted(&["graph", "neural", "network"]));
+        assert_eq!(marked(&h), ["graph", "neural", "network"]);
+        assert!(h.text.starts_with(ELLIPSIS));
     }
 
     #[test]
