@@ -9,8 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::schema::Value;
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer, ValueVisitor,
+};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, Searcher};
+
+use crate::paper::Paper;
 
 use crate::query::{self, Built, QueryBuilder, QueryError, Ranking};
 use crate::schema::Fields;
@@ -180,16 +186,33 @@ impl Engine {
         score: f32,
         address: DocAddress,
     ) -> Result<Hit, SearchError> {
-        let doc: TantivyDocument = self.searcher.doc(address)?;
+        let StoredFields(stored) = self.searcher.doc(address)?;
         let f = &self.fields;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let abstract_text = text(f.abstract_text);
-        let title = text(f.title);
+        let mut paper = Paper::default();
+        let mut url = None;
+        for (field, value) in stored {
+            match value {
+                Stored::Text(s) if field == f.id => paper.id = s,
+                Stored::Text(s) if field == f.venue => paper.venue = s,
+                Stored::Text(s) if field == f.title => paper.title = s,
+                Stored::Text(s) if field == f.authors => paper.authors.push(s),
+                Stored::Text(s) if field == f.abstract_text => paper.abstract_text = s,
+                Stored::Text(s) if field == f.url => url = Some(s),
+                Stored::U64(n) if field == f.number => paper.number = Some(n),
+                Stored::I64(y) if field == f.year => paper.year = Some(y),
+                _ => {}
+            }
+        }
+        let Paper {
+            id,
+            venue,
+            number,
+            year,
+            title,
+            authors,
+            abstract_text,
+            ..
+        } = paper;
         let Highlighted {
             text: snippet,
             highlights,
@@ -201,21 +224,14 @@ impl Engine {
         Ok(Hit {
             rank,
             score,
-            id: text(f.id),
-            venue: text(f.venue),
-            number: doc.get_first(f.number).and_then(|v| v.as_u64()),
-            year: doc.get_first(f.year).and_then(|v| v.as_i64()),
+            id,
+            venue,
+            number,
+            year,
             title,
-            authors: doc
-                .get_all(f.authors)
-                .filter_map(|v| v.as_str())
-                .map(str::to_string)
-                .collect(),
+            authors,
             abstract_text,
-            url: doc
-                .get_first(f.url)
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
+            url,
             snippet,
             highlights: highlights.into_iter().map(|r| [r.start, r.end]).collect(),
             title_highlights,
@@ -226,5 +242,61 @@ impl Engine {
     /// Highlights for an author name, for display.
     pub fn author_highlights(&mut self, built: &Built, author: &str) -> Highlighted {
         self.matcher.highlight_all(author, &built.wanted, true)
+    }
+}
+
+/// A stored paper's fields read straight into strings and numbers: showing a hit then costs one
+/// copy of its text, where tantivy's own document type builds a tree of values first.
+struct StoredFields(Vec<(Field, Stored)>);
+
+enum Stored {
+    Text(String),
+    U64(u64),
+    I64(i64),
+    /// A value of a type paperdex does not store (an index of another build).
+    Other,
+}
+
+impl DocumentDeserialize for StoredFields {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut fields = Vec::with_capacity(deserializer.size_hint());
+        while let Some(entry) = deserializer.next_field::<Stored>()? {
+            fields.push(entry);
+        }
+        Ok(StoredFields(fields))
+    }
+}
+
+impl ValueDeserialize for Stored {
+    fn deserialize<'de, D>(deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: ValueDeserializer<'de>,
+    {
+        deserializer.deserialize_any(StoredVisitor)
+    }
+}
+
+struct StoredVisitor;
+
+impl ValueVisitor for StoredVisitor {
+    type Value = Stored;
+
+    fn visit_string(&self, val: String) -> Result<Stored, DeserializeError> {
+        Ok(Stored::Text(val))
+    }
+
+    fn visit_u64(&self, val: u64) -> Result<Stored, DeserializeError> {
+        Ok(Stored::U64(val))
+    }
+
+    fn visit_i64(&self, val: i64) -> Result<Stored, DeserializeError> {
+        Ok(Stored::I64(val))
+    }
+
+    fn visit_null(&self) -> Result<Stored, DeserializeError> {
+        Ok(Stored::Other)
     }
 }
