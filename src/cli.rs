@@ -69,6 +69,11 @@ pub struct SearchArgs {
     #[arg(long)]
     pub explain: bool,
 
+    /// Expand plain-word queries with words from the top 10 hits (RM3 pseudo-relevance
+    /// feedback): finds more related papers, at the cost of a second search
+    #[arg(long, conflicts_with_all = ["explain", "count"])]
+    pub rm3: bool,
+
     /// JSON Lines: one object per hit
     #[arg(long)]
     pub json: bool,
@@ -199,6 +204,34 @@ pub struct EvalArgs {
     /// Ranking experiment: times the title is written into the ranking field
     #[arg(long, hide = true)]
     pub title_weight: Option<usize>,
+
+    /// Ranking experiment: weight of a separate title-field clause per word (0: none)
+    #[arg(long, hide = true)]
+    pub title_boost: Option<f32>,
+
+    /// Ranking experiment: BM25 k1 (with --b; slower scorer)
+    #[arg(long, hide = true, requires = "b")]
+    pub k1: Option<f32>,
+
+    /// Ranking experiment: BM25 b (with --k1)
+    #[arg(long, hide = true, requires = "k1")]
+    pub b: Option<f32>,
+
+    /// Ranking experiment: RM3 pseudo-relevance feedback (true/false)
+    #[arg(long, hide = true)]
+    pub rm3: Option<bool>,
+
+    /// Ranking experiment: RM3 feedback documents
+    #[arg(long, hide = true)]
+    pub fb_docs: Option<usize>,
+
+    /// Ranking experiment: RM3 expansion terms
+    #[arg(long, hide = true)]
+    pub fb_terms: Option<usize>,
+
+    /// Ranking experiment: RM3 weight of the original query (0..1)
+    #[arg(long, hide = true)]
+    pub fb_weight: Option<f32>,
 }
 
 #[derive(Debug, Args)]

@@ -9,11 +9,13 @@ use serde::Serialize;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, TERMINATED};
 
+use crate::bm25::Bm25Params;
 use crate::cli::{
     BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs,
 };
 use crate::eval::{self, Collection, EvalOptions};
 use crate::export;
+use crate::feedback::Feedback;
 use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
@@ -265,7 +267,11 @@ fn rebuild_quietly(home: &IndexHome, inputs: &[PathBuf]) -> Result<()> {
 fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
     let query = args.query.join(" ");
     let opened = open_for_search(home)?;
-    let mut engine = Engine::new(opened.searcher(), opened.fields, Ranking::default());
+    let ranking = Ranking {
+        feedback: args.rm3.then(Feedback::default),
+        ..Ranking::default()
+    };
+    let mut engine = Engine::new(opened.searcher(), opened.fields, ranking);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let notes = |notes: &[String]| {
@@ -588,6 +594,21 @@ fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
     Ok(Status::Found)
 }
 
+/// The RM3 setting an evaluation asks for: the default's, switched or tuned by the flags.
+fn feedback_option(args: &EvalArgs, default: Option<Feedback>) -> Option<Feedback> {
+    let tuned = args.fb_docs.is_some() || args.fb_terms.is_some() || args.fb_weight.is_some();
+    let on = args.rm3.unwrap_or(default.is_some() || tuned);
+    if !on {
+        return None;
+    }
+    let base = default.unwrap_or_default();
+    Some(Feedback {
+        docs: args.fb_docs.unwrap_or(base.docs),
+        terms: args.fb_terms.unwrap_or(base.terms),
+        original_weight: args.fb_weight.unwrap_or(base.original_weight),
+    })
+}
+
 fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     let mut collection = match &args.dir {
         Some(dir) if args.corpus.is_none() || args.queries.is_none() || args.qrels.is_none() => {
@@ -613,6 +634,12 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         ranking: Ranking {
             drop_stopwords: args.stopwords.unwrap_or(defaults.ranking.drop_stopwords),
             glue_words: args.glue_words.unwrap_or(defaults.ranking.glue_words),
+            title_boost: args.title_boost.unwrap_or(defaults.ranking.title_boost),
+            bm25: match (args.k1, args.b) {
+                (Some(k1), Some(b)) => Some(Bm25Params { k1, b }),
+                _ => defaults.ranking.bm25,
+            },
+            feedback: feedback_option(args, defaults.ranking.feedback),
         },
         title_weight: args.title_weight.unwrap_or(defaults.title_weight),
         progress: true,

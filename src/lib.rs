@@ -9,11 +9,13 @@
 
 pub mod analyzer;
 pub mod bench;
+pub mod bm25;
 pub mod clean;
 pub mod cli;
 pub mod commands;
 pub mod eval;
 pub mod export;
+pub mod feedback;
 pub mod index;
 pub mod ingest;
 pub mod jsonl;

@@ -16,14 +16,16 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::query::{
-    AllQuery, AutomatonWeight, BooleanQuery, EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery,
-    Query, TermQuery, Weight,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, EnableScoring, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy_fst::Automaton;
 
 use crate::analyzer;
+use crate::bm25::{Bm25Params, Bm25TermQuery};
+use crate::feedback::Feedback;
 use crate::schema::Fields;
 
 /// Which field(s) a leaf searches.
@@ -526,6 +528,13 @@ pub struct Ranking {
     /// A word that analysis splits (`co-design`, `IL-6`) must match as a phrase; otherwise
     /// its parts count as separate words.
     pub glue_words: bool,
+    /// Weight of a match in the title field, added to the match in the ranking field
+    /// (0: the title counts only through the ranking field).
+    pub title_boost: f32,
+    /// BM25 parameters other than tantivy's fixed k1 = 1.2, b = 0.75 (slower: no block-max WAND).
+    pub bm25: Option<Bm25Params>,
+    /// Pseudo-relevance feedback (RM3) for plain-word queries.
+    pub feedback: Option<Feedback>,
 }
 
 impl Default for Ranking {
@@ -533,6 +542,9 @@ impl Default for Ranking {
         Ranking {
             drop_stopwords: true,
             glue_words: false,
+            title_boost: 0.0,
+            bm25: None,
+            feedback: None,
         }
     }
 }
@@ -567,6 +579,9 @@ pub struct QueryBuilder {
 pub struct Built {
     pub query: Box<dyn Query>,
     pub wanted: Wanted,
+    /// The analyzed prose terms of a query made only of plain words (with repeats), which
+    /// pseudo-relevance feedback may expand; `None` for queries with operators or fields.
+    pub bag: Option<Vec<String>>,
 }
 
 impl QueryBuilder {
@@ -584,7 +599,47 @@ impl QueryBuilder {
     pub fn build(&mut self, expr: &Expr) -> Option<Built> {
         let mut wanted = Wanted::default();
         let query = self.expr(expr, &mut wanted, true)?;
-        Some(Built { query, wanted })
+        let bag = self.bag(expr);
+        Some(Built { query, wanted, bag })
+    }
+
+    /// The prose terms of a plain-word query, as [`Built::bag`].
+    fn bag(&mut self, expr: &Expr) -> Option<Vec<String>> {
+        let items = match expr {
+            Expr::Or(items) => items.as_slice(),
+            leaf => std::slice::from_ref(leaf),
+        };
+        if !items.iter().all(is_plain_word) {
+            return None;
+        }
+        let plain_words = items.len();
+        let mut bag = Vec::new();
+        for item in items {
+            if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
+                continue;
+            }
+            if let Expr::Leaf {
+                leaf: Leaf::Word(w),
+                ..
+            } = item
+            {
+                bag.extend(
+                    analyzer::terms(&mut self.prose, w)
+                        .into_iter()
+                        .map(|(_, t)| t),
+                );
+            }
+        }
+        Some(bag)
+    }
+
+    /// A query for one analyzed term of a field, scored by BM25 with the ranking's parameters.
+    pub fn term_query(&self, field: Field, term: &str) -> Box<dyn Query> {
+        let term = Term::from_field_text(field, term);
+        match self.ranking.bm25 {
+            Some(params) => Box::new(Bm25TermQuery::new(term, params)),
+            None => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+        }
     }
 
     fn expr(&mut self, expr: &Expr, wanted: &mut Wanted, positive: bool) -> Option<Box<dyn Query>> {
@@ -674,7 +729,10 @@ impl QueryBuilder {
         positive: bool,
     ) -> Vec<Box<dyn Query>> {
         let f = self.fields;
+        let title_boost = self.ranking.title_boost;
+        let any_with_title = [(f.text, true), (f.title, true), (f.authors, false)];
         let targets: &[(Field, bool)] = match scope {
+            Scope::Any if title_boost > 0.0 => &any_with_title,
             Scope::Any => &[(f.text, true), (f.authors, false)],
             Scope::Title => &[(f.title, true)],
             Scope::Abstract => &[(f.abstract_text, true)],
@@ -694,6 +752,13 @@ impl QueryBuilder {
         };
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for &(field, is_prose) in targets {
+            // The title is also in the ranking field: its own clause only adds weight.
+            let boost = if scope == Scope::Any && field == f.title {
+                title_boost
+            } else {
+                1.0
+            };
+            let first = alternatives.len();
             let analyzer = if is_prose {
                 &mut self.prose
             } else {
@@ -726,17 +791,12 @@ impl QueryBuilder {
                         .map(|(p, t)| (*p, Term::from_field_text(field, t)))
                         .collect(),
                 )),
-                (_, 1) => Box::new(TermQuery::new(
-                    Term::from_field_text(field, &terms[0].1),
-                    IndexRecordOption::WithFreqs,
-                )),
+                (_, 1) => self.term_query(field, &terms[0].1),
                 (Leaf::Word(_), _) if !self.ranking.glue_words => {
                     for (_, t) in &terms {
-                        alternatives.push(Box::new(TermQuery::new(
-                            Term::from_field_text(field, t),
-                            IndexRecordOption::WithFreqs,
-                        )));
+                        alternatives.push(self.term_query(field, t));
                     }
+                    boost_from(&mut alternatives, first, boost);
                     continue;
                 }
                 _ => Box::new(PhraseQuery::new_with_offset_and_slop(
@@ -748,12 +808,25 @@ impl QueryBuilder {
                 )),
             };
             alternatives.push(q);
+            boost_from(&mut alternatives, first, boost);
         }
         alternatives
     }
 }
 
-fn is_stopword(word: &str) -> bool {
+/// Boosts the queries from index `first` on. A boosted term query still scores with tantivy's
+/// term scorer, so a flat union of them keeps block-max WAND.
+fn boost_from(queries: &mut [Box<dyn Query>], first: usize, boost: f32) {
+    if boost == 1.0 {
+        return;
+    }
+    for q in &mut queries[first..] {
+        let inner = std::mem::replace(q, Box::new(AllQuery));
+        *q = Box::new(BoostQuery::new(inner, boost));
+    }
+}
+
+pub(crate) fn is_stopword(word: &str) -> bool {
     let lower = word.to_lowercase();
     STOPWORDS.contains(&lower.as_str())
 }

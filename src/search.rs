@@ -18,6 +18,7 @@ use tantivy::{DocAddress, Searcher};
 
 use crate::paper::Paper;
 
+use crate::feedback;
 use crate::query::{self, Built, QueryBuilder, QueryError, Ranking};
 use crate::schema::Fields;
 use crate::snippet::{self, Highlighted};
@@ -142,6 +143,19 @@ impl Engine {
         let collector = TopDocs::with_limit(limit)
             .and_offset(offset)
             .order_by_score();
+        if let (Some(fb), Some(bag)) = (self.builder.ranking.feedback, &built.bag) {
+            let expanded = feedback::expand(
+                &self.searcher,
+                &self.fields,
+                &self.builder,
+                built.query.as_ref(),
+                bag,
+                &fb,
+            )?;
+            if let Some(q) = expanded {
+                return Ok(self.searcher.search(q.as_ref(), &collector)?);
+            }
+        }
         Ok(self.searcher.search(built.query.as_ref(), &collector)?)
     }
 
