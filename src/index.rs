@@ -29,7 +29,11 @@ use crate::schema::{self, Fields};
 
 /// Version of the on-disk layout: schema, analyzers and manifest together. An index with another
 /// version is never searched, since its terms were made by other analyzers.
-pub const FORMAT_VERSION: u32 = 100 + analyzer::ANALYZER_VERSION;
+pub const FORMAT_VERSION: u32 = 100 * LAYOUT_VERSION + analyzer::ANALYZER_VERSION;
+
+/// Version of the schema and of what each field holds (3: the title twice in the ranking field,
+/// the abstract indexed there only).
+const LAYOUT_VERSION: u32 = 3;
 
 const MANIFEST: &str = "paperdex.json";
 const LOCK: &str = "paperdex.lock";

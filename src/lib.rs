@@ -16,6 +16,7 @@ pub mod commands;
 pub mod eval;
 pub mod export;
 pub mod feedback;
+pub mod in_abstract;
 pub mod index;
 pub mod ingest;
 pub mod jsonl;

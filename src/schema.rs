@@ -1,7 +1,8 @@
 //! The index schema: which fields a paper becomes and how each is indexed.
 //!
 //! Invariant: every text field a query can name is indexed with positions (phrases work on all of
-//! them); everything a hit shows is stored; `id` and `venue` are exact, untokenized strings.
+//! them), the abstract through the ranking field `text`; everything a hit shows is stored; `id`
+//! and `venue` are exact, untokenized strings.
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
@@ -19,8 +20,9 @@ pub struct Fields {
     pub title: Field,
     pub authors: Field,
     pub abstract_text: Field,
-    /// Title and abstract in one field, not stored: what plain words are ranked on. One field
-    /// ranks better than per-field BM25 sums (tantivy has no BM25F); see README's quality table.
+    /// The title [`crate::ingest::TITLE_WEIGHT`] times then the abstract, not stored: what plain
+    /// words are ranked on, and where `abstract:` looks. One field ranks better than per-field
+    /// BM25 sums (tantivy has no BM25F); see README's quality table.
     pub text: Field,
     pub url: Field,
 }
@@ -51,7 +53,8 @@ pub fn build() -> (Schema, Fields) {
         year: b.add_i64_field("year", STORED | INDEXED | FAST),
         title: b.add_text_field("title", text_options(analyzer::PROSE, true)),
         authors: b.add_text_field("authors", text_options(analyzer::NAMES, true)),
-        abstract_text: b.add_text_field("abstract", text_options(analyzer::PROSE, true)),
+        // Stored only: `abstract:` queries search the ranking field (see `in_abstract`).
+        abstract_text: b.add_text_field("abstract", STORED),
         text: b.add_text_field("text", text_options(analyzer::PROSE, false)),
         url: b.add_text_field("url", STORED),
     };
