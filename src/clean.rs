@@ -41,6 +41,15 @@ impl Out {
         }
     }
 
+    /// Appends printable ASCII (no whitespace, no control characters).
+    fn push_plain(&mut self, s: &str) {
+        if self.pending_space && !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.pending_space = false;
+        self.text.push_str(s);
+    }
+
     fn push(&mut self, c: char) {
         // Control characters other than whitespace are noise from scraping; treat them as a
         // separator so words on either side stay apart.
@@ -154,6 +163,17 @@ fn decode(s: &str) -> String {
                 }
                 i = next;
             }
+            _ if is_plain(b) => {
+                // Most of an abstract is plain ASCII words: copied a run at a time.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| !is_plain(b))
+                    .map_or(bytes.len(), |p| i + p);
+                if skipping == 0 {
+                    out.push_plain(&s[i..end]);
+                }
+                i = end;
+            }
             _ => {
                 // Copy one whole UTF-8 character; `i` is always on a character boundary.
                 let c = s[i..].chars().next().unwrap_or(' ');
@@ -165,6 +185,11 @@ fn decode(s: &str) -> String {
         }
     }
     out.text
+}
+
+/// A byte that stands for itself: printable ASCII other than LaTeX's and HTML's markup.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'\\' | b'{' | b'}' | b'$' | b'&')
 }
 
 /// What a `\command` turns into.
