@@ -41,7 +41,8 @@ impl Out {
         }
     }
 
-    /// Appends printable ASCII (no whitespace, no control characters).
+    /// Appends printable ASCII words separated by single spaces (no other whitespace, no control
+    /// characters), which start and end with a word.
     fn push_plain(&mut self, s: &str) {
         if self.pending_space && !self.text.is_empty() {
             self.text.push(' ');
@@ -164,11 +165,18 @@ fn decode(s: &str) -> String {
                 i = next;
             }
             _ if is_plain(b) => {
-                // Most of an abstract is plain ASCII words: copied a run at a time.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| !is_plain(b))
-                    .map_or(bytes.len(), |p| i + p);
+                // Most of an abstract is plain ASCII words between single spaces, which need no
+                // change: copied a run at a time.
+                let mut end = i + 1;
+                while end < bytes.len() {
+                    if is_plain(bytes[end])
+                        || (bytes[end] == b' ' && bytes.get(end + 1).copied().is_some_and(is_plain))
+                    {
+                        end += 1;
+                    } else {
+                        break;
+                    }
+                }
                 if skipping == 0 {
                     out.push_plain(&s[i..end]);
                 }
