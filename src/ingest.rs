@@ -207,6 +207,14 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
     let previous = match home.open() {
         Ok(p) => Some(p),
         Err(OpenError::Missing) => None,
+        // An index of another paperdex version, replaced by the sources given: an upgrade.
+        Err(e @ OpenError::Format { .. }) if opts.mode == Mode::Replace => {
+            eprintln!(
+                "paperdex: replacing the index in {} ({e})",
+                home.dir.display()
+            );
+            None
+        }
         Err(e) if opts.mode == Mode::Rebuild => {
             eprintln!(
                 "paperdex: replacing the index in {} ({e})",

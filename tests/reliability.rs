@@ -772,10 +772,21 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
         .stderr(predicate::str::contains(
             "built by another paperdex version; rebuilding it",
         ));
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
     assert_eq!(m["format"].as_u64(), Some(format));
     assert_eq!(snapshot(dir.path(), "index").unwrap(), before);
     assert_eq!(generations(&dir.path().join("index")).len(), 1);
+
+    // `index SOURCES` replaces an index of another format (an upgrade), saying so.
+    m["format"] = (format - 1).into();
+    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    cmd(dir.path())
+        .args(["index", "corpus"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("replacing the index in"));
+    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(m["format"].as_u64(), Some(format));
 
     // A manifest of another format that records no sources: reported, with what to do.
     fs::write(&manifest, format!("{{\"format\": {}}}", format + 1)).unwrap();
