@@ -203,7 +203,6 @@ impl Engine {
         let StoredFields(stored) = self.searcher.doc(address)?;
         let f = &self.fields;
         let mut paper = Paper::default();
-        let mut url = None;
         for (field, value) in stored {
             match value {
                 Stored::Text(s) if field == f.id => paper.id = s,
@@ -211,41 +210,31 @@ impl Engine {
                 Stored::Text(s) if field == f.title => paper.title = s,
                 Stored::Text(s) if field == f.authors => paper.authors.push(s),
                 Stored::Text(s) if field == f.abstract_text => paper.abstract_text = s,
-                Stored::Text(s) if field == f.url => url = Some(s),
+                Stored::Text(s) if field == f.url => paper.url = Some(s),
                 Stored::U64(n) if field == f.number => paper.number = Some(n),
                 Stored::I64(y) if field == f.year => paper.year = Some(y),
                 _ => {}
             }
         }
-        let Paper {
-            id,
-            venue,
-            number,
-            year,
-            title,
-            authors,
-            abstract_text,
-            ..
-        } = paper;
         let Highlighted {
             text: snippet,
             highlights,
-        } = self.matcher.snippet(&abstract_text, &built.wanted);
+        } = self.matcher.snippet(&paper.abstract_text, &built.wanted);
         let title_highlights = self
             .matcher
-            .highlight_all(&title, &built.wanted, false)
+            .highlight_all(&paper.title, &built.wanted, false)
             .highlights;
         Ok(Hit {
             rank,
             score,
-            id,
-            venue,
-            number,
-            year,
-            title,
-            authors,
-            abstract_text,
-            url,
+            id: paper.id,
+            venue: paper.venue,
+            number: paper.number,
+            year: paper.year,
+            title: paper.title,
+            authors: paper.authors,
+            abstract_text: paper.abstract_text,
+            url: paper.url,
             snippet,
             highlights: highlights.into_iter().map(|r| [r.start, r.end]).collect(),
             title_highlights,

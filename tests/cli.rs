@@ -126,6 +126,36 @@ fn phrase_finds_exactly_the_papers_holding_it_and_words_find_more() {
 }
 
 #[test]
+fn field_scopes_tell_the_title_from_the_abstract() {
+    let dir = workdir();
+    fs::remove_dir_all(dir.path().join("corpus")).unwrap();
+    fs::create_dir(dir.path().join("corpus")).unwrap();
+    let papers = [
+        ("a", "Data drift", "We study streams of sensor readings."),
+        ("b", "Streams", "Data drift again, and drifting data."),
+        ("c", "Other", "Data streams: concept drift."),
+        ("d", "Drift drift drift", "Nothing related here."),
+    ];
+    let lines: Vec<String> = papers
+        .iter()
+        .map(|(id, title, abs)| {
+            serde_json::json!({"id": id, "title": title, "abstract": abs}).to_string()
+        })
+        .collect();
+    fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    assert_eq!(found("abstract:drift"), ["b", "c"]);
+    assert_eq!(found("abstract:\"data drift\""), ["b"]);
+    assert_eq!(found("abstract:\"data drift\"~3"), ["b", "c"]);
+    assert_eq!(found("abstract:drift*"), ["b", "c"]);
+    assert_eq!(found("abstract:stream"), ["a", "c"]);
+    assert_eq!(found("title:stream"), ["b"]);
+    assert_eq!(found("title:drift"), ["a", "d"]);
+    assert_eq!(found("drift -abstract:drift"), ["a", "d"]);
+    assert_eq!(found("drift"), ["a", "b", "c", "d"]);
+}
+
+#[test]
 fn no_summary_placeholder_is_not_searchable() {
     let dir = workdir();
     cmd(&dir)
