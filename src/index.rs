@@ -22,7 +22,7 @@ use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWrite
 use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher};
 
 use crate::analyzer;
 use crate::schema::{self, Fields};
@@ -341,6 +341,19 @@ impl IndexHome {
             Ok((index, fields, reader))
         });
         let (index, fields, reader) = opened.map_err(OpenError::Broken)?;
+        let manifest = match committed_manifest(&index) {
+            // An in-place write (`--add`, `remove`) committed but was stopped before publishing
+            // its manifest: the commit's own copy says which sources the index now holds.
+            Some(committed)
+                if committed.generation == manifest.generation
+                    && committed.built_at >= manifest.built_at
+                    && (committed.sources != manifest.sources
+                        || committed.inputs != manifest.inputs) =>
+            {
+                committed
+            }
+            _ => manifest,
+        };
         Ok(PaperIndex {
             index,
             reader,
@@ -568,4 +581,22 @@ pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Commits `writer` with `manifest` as the commit's payload, so the index files themselves say
+/// what the commit holds even if the process stops before [`IndexHome::publish`].
+pub fn commit_with_manifest(writer: &mut IndexWriter, manifest: &Manifest) -> Result<()> {
+    let json = serde_json::to_string(manifest)?;
+    let mut prepared = writer.prepare_commit().context("committing the index")?;
+    prepared.set_payload(&json);
+    prepared.commit().context("committing the index")?;
+    Ok(())
+}
+
+/// The manifest a paperdex commit stored in tantivy's metadata, if the last commit stored one
+/// of this format.
+fn committed_manifest(index: &Index) -> Option<Manifest> {
+    let payload = index.load_metas().ok()?.payload?;
+    let manifest: Manifest = serde_json::from_str(&payload).ok()?;
+    (manifest.format == FORMAT_VERSION).then_some(manifest)
 }

@@ -377,10 +377,6 @@ fn add_in_place(
         writer.rollback().context("rolling back")?;
         return Err(invalid_records_error(&summary));
     }
-    writer.commit().context("committing the index")?;
-    writer
-        .wait_merging_threads()
-        .context("merging index segments")?;
     let mut manifest = previous.manifest.clone();
     for input in inputs {
         if !manifest.inputs.contains(input) {
@@ -392,6 +388,10 @@ fn add_in_place(
         manifest.sources.push(stamp);
     }
     manifest.built_at = index::unix_now();
+    index::commit_with_manifest(&mut writer, &manifest)?;
+    writer
+        .wait_merging_threads()
+        .context("merging index segments")?;
     home.publish(&manifest, lock)?;
     drop(previous);
     finish(home, summary)
@@ -553,12 +553,12 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         }
     }
     if !removed.is_empty() {
-        writer.commit().context("committing the index")?;
+        let mut manifest = opened.manifest.clone();
+        manifest.built_at = index::unix_now();
+        index::commit_with_manifest(&mut writer, &manifest)?;
         writer
             .wait_merging_threads()
             .context("merging index segments")?;
-        let mut manifest = opened.manifest.clone();
-        manifest.built_at = index::unix_now();
         home.publish(&manifest, &lock)?;
     }
     Ok((removed, missing))

@@ -740,6 +740,56 @@ fn garbage_meta_or_manifest_is_reported_and_rebuild_recovers() {
     assert_eq!(snapshot(dir.path(), "index").unwrap(), before);
 }
 
+/// The state a process stopped between an `--add`'s tantivy commit and its manifest swap leaves:
+/// the papers are in, the manifest on disk is the one before. The commit carries its own copy of
+/// the manifest, so the new source is neither forgotten nor indexed twice.
+#[test]
+fn add_stopped_before_its_manifest_swap_keeps_its_source() {
+    let dir = workdir();
+    cmd(dir.path()).arg("index").assert().code(0);
+    let manifest = dir.path().join("index/paperdex.json");
+    let before_add = fs::read(&manifest).unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/accents.txt"),
+        dir.path().join("accents.txt"),
+    )
+    .unwrap();
+    cmd(dir.path())
+        .args(["index", "--add", "accents.txt"])
+        .assert()
+        .code(0);
+    fs::write(&manifest, &before_add).unwrap();
+
+    let stats = |dir: &TempDir| -> serde_json::Value {
+        let out = cmd(dir.path()).args(["stats", "--json"]).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let s = stats(&dir);
+    assert_eq!(s["documents"], 27, "{s}");
+    let sources: Vec<String> = serde_json::from_value(s["sources"].clone()).unwrap();
+    assert!(
+        sources.iter().any(|p| p.ends_with("accents.txt")),
+        "{sources:?}"
+    );
+    // Searching neither rebuilds (the sources are as recorded) nor loses the added papers.
+    cmd(dir.path())
+        .args(["search", "loopsplat"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("rebuilding").not());
+    // The next write publishes the manifest the commit holds.
+    cmd(dir.path())
+        .args(["remove", "accents-2"])
+        .assert()
+        .code(0);
+    let on_disk: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    assert!(
+        on_disk["sources"].to_string().contains("accents.txt"),
+        "{on_disk}"
+    );
+    assert_eq!(stats(&dir)["documents"], 26);
+}
+
 #[test]
 fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
     let dir = workdir();
