@@ -155,3 +155,75 @@ impl Scorer for Bm25TermScorer {
         self.weight * tf / (tf + norm)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use tantivy::collector::TopDocs;
+    use tantivy::query::TermQuery;
+
+    use crate::ingest;
+    use crate::paper::Paper;
+
+    /// Scores and doc ids, best first.
+    type Ranking = Vec<(f32, u32)>;
+
+    /// The term's ranking by our scorer with `k1`, `b`, and by tantivy's `TermQuery`.
+    fn scores(k1: f32, b: f32, word: &str) -> (Ranking, Ranking) {
+        let (index, fields) = crate::index::create_in_ram();
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let abstracts = [
+            "graph networks on graph data",
+            "a much longer abstract that mentions a graph once among many other words here",
+            "graph",
+            "no match at all",
+            "graph graph graph graph and more",
+        ];
+        for (i, text) in abstracts.iter().enumerate() {
+            let paper = Paper {
+                id: i.to_string(),
+                title: format!("paper {i}"),
+                abstract_text: text.to_string(),
+                ..Paper::default()
+            };
+            writer
+                .add_document(ingest::document(&fields, &paper))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = Term::from_field_text(fields.text, word);
+        let top = |q: &dyn Query| {
+            searcher
+                .search(q, &TopDocs::with_limit(10).order_by_score())
+                .unwrap()
+                .into_iter()
+                .map(|(s, a)| (s, a.doc_id))
+                .collect::<Vec<_>>()
+        };
+        let ours = top(&Bm25TermQuery::new(term.clone(), Bm25Params { k1, b }));
+        let tantivys = top(&TermQuery::new(term, IndexRecordOption::WithFreqs));
+        (ours, tantivys)
+    }
+
+    #[test]
+    fn at_tantivys_parameters_it_scores_as_tantivy_does() {
+        let (ours, tantivys) = scores(1.2, 0.75, "graph");
+        assert_eq!(ours.len(), 4);
+        for ((a, da), (b, db)) in ours.iter().zip(&tantivys) {
+            assert_eq!(da, db);
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn no_length_normalization_ranks_by_frequency_alone() {
+        // b = 0: the long abstract with one `graph` ties the one-word abstract.
+        let (ours, _) = scores(1.2, 0.0, "graph");
+        let score_of = |doc| ours.iter().find(|(_, d)| *d == doc).unwrap().0;
+        assert!((score_of(1) - score_of(2)).abs() < 1e-6);
+        assert!(score_of(4) > score_of(0));
+    }
+}

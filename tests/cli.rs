@@ -156,6 +156,21 @@ fn field_scopes_tell_the_title_from_the_abstract() {
 }
 
 #[test]
+fn rm3_keeps_the_best_hit_and_adds_papers_sharing_its_words() {
+    let dir = workdir();
+    let plain = json_hits(&dir, &["straggler", "-n", "30"]);
+    let expanded = json_hits(&dir, &["--rm3", "straggler", "-n", "30"]);
+    assert_eq!(plain.len(), 1);
+    assert!(expanded.len() > plain.len(), "{}", expanded.len());
+    assert_eq!(expanded[0].id, plain[0].id);
+    // Feedback needs the first search's ranking; it does not combine with an explanation.
+    cmd(&dir)
+        .args(["search", "--rm3", "--explain", "straggler"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn no_summary_placeholder_is_not_searchable() {
     let dir = workdir();
     cmd(&dir)
