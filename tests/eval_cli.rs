@@ -1,14 +1,18 @@
 //! `paperdex eval` as a user runs it, on a tiny committed collection whose figures follow from
 //! the rankings by hand, and on SciFact where `../shared/data` is present.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde::Deserialize;
 use tempfile::TempDir;
 
+use common::fixture;
+
 fn tiny() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-beir")
+    fixture("tiny-beir")
 }
 
 fn paperdex() -> Command {

@@ -3,6 +3,8 @@
 //! Library level (parse, build, search with snippets against an in-memory index of the MLSys
 //! listing), then a handful of generated queries through the CLI.
 
+mod common;
+
 use std::io::Cursor;
 use std::sync::OnceLock;
 
@@ -11,6 +13,7 @@ use proptest::strategy::ValueTree;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::Searcher;
 
+use common::{workdir, SEED};
 use paperdex::index::create_in_ram;
 use paperdex::ingest::document;
 use paperdex::listing::ListingReader;
@@ -18,14 +21,12 @@ use paperdex::query::{self, QueryBuilder, Ranking};
 use paperdex::schema::Fields;
 use paperdex::search::{Engine, Request, SearchError};
 
-const LISTING: &str = include_str!("../corpus/mlsys-2022.txt");
-
 fn index() -> &'static (Searcher, Fields) {
     static INDEX: OnceLock<(Searcher, Fields)> = OnceLock::new();
     INDEX.get_or_init(|| {
         let (index, fields) = create_in_ram();
         let mut writer = index.writer_with_num_threads(1, 20_000_000).unwrap();
-        for paper in ListingReader::new(Cursor::new(LISTING), "mlsys-2022") {
+        for paper in ListingReader::new(Cursor::new(SEED), "mlsys-2022") {
             writer
                 .add_document(document(&fields, &paper.unwrap()))
                 .unwrap();
@@ -213,9 +214,7 @@ fn generated_queries_cover_every_outcome() {
 
 #[test]
 fn generated_queries_through_the_cli_exit_0_1_or_2() {
-    let dir = tempfile::TempDir::new().unwrap();
-    std::fs::create_dir(dir.path().join("corpus")).unwrap();
-    std::fs::write(dir.path().join("corpus/mlsys-2022.txt"), LISTING).unwrap();
+    let dir = workdir();
     let bin = env!("CARGO_BIN_EXE_paperdex");
     let status = std::process::Command::new(bin)
         .current_dir(dir.path())

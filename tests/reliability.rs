@@ -7,35 +7,21 @@
 //! Some faults need root to stage (a read-only or tmpfs mount, another user): those tests say
 //! why on stderr and pass without checking where the machine does not allow it.
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde::Deserialize;
 use tempfile::TempDir;
 
-const SEED: &str = include_str!("../corpus/mlsys-2022.txt");
+use common::{cmd, workdir};
+
 const BIN: &str = env!("CARGO_BIN_EXE_paperdex");
-
-/// A temporary working directory with `corpus/mlsys-2022.txt`, as a fresh checkout has.
-fn workdir() -> TempDir {
-    let dir = TempDir::new().unwrap();
-    fs::create_dir(dir.path().join("corpus")).unwrap();
-    fs::write(dir.path().join("corpus/mlsys-2022.txt"), SEED).unwrap();
-    dir
-}
-
-fn cmd(dir: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("PAPERDEX_INDEX");
-    c
-}
 
 fn std_cmd(dir: &Path) -> StdCommand {
     let mut c = StdCommand::new(BIN);

@@ -5,20 +5,15 @@
 //! take about a minute on two cores, so they run only with `PAPERDEX_SCALE_TESTS=1`, and say
 //! so when the file is absent.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde::Deserialize;
 use tempfile::TempDir;
 
-fn cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("paperdex").unwrap();
-    c.current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("PAPERDEX_INDEX");
-    c
-}
+use common::cmd;
 
 /// `paperdex index --json` on stdout.
 #[derive(Debug, Deserialize)]

@@ -27,10 +27,10 @@ pub fn workdir() -> TempDir {
     dir
 }
 
-/// `paperdex` run in `dir`, with `NO_COLOR` and `PAPERDEX_INDEX` cleared.
-pub fn cmd(dir: &TempDir) -> Command {
+/// `paperdex` run in `dir` (a `TempDir` or a path), with `NO_COLOR` and `PAPERDEX_INDEX` cleared.
+pub fn cmd(dir: impl AsRef<Path>) -> Command {
     let mut c = Command::cargo_bin("paperdex").unwrap();
-    c.current_dir(dir.path())
+    c.current_dir(dir.as_ref())
         .env_remove("NO_COLOR")
         .env_remove("PAPERDEX_INDEX");
     c
