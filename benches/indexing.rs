@@ -46,7 +46,7 @@ fn indexing(c: &mut Criterion) {
     let bytes: usize = papers.iter().map(text_bytes).sum();
     let run = |papers: &[Paper]| {
         let (index, fields) = index::create_in_ram();
-        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 128 << 20).unwrap();
+        let mut writer = ingest::writer(&index, 1, 128 << 20).unwrap();
         for p in papers {
             writer.add_document(ingest::document(&fields, p)).unwrap();
         }

@@ -198,16 +198,6 @@ pub struct BenchOptions {
     pub threads: usize,
 }
 
-impl Default for BenchOptions {
-    fn default() -> Self {
-        BenchOptions {
-            runs: 5,
-            limit: 10,
-            threads: 1,
-        }
-    }
-}
-
 /// What a benchmark measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -497,28 +487,13 @@ mod tests {
 
     #[test]
     fn benchmark_runs_on_a_small_index() {
-        use crate::paper::Paper;
-        let (index, fields) = crate::index::create_in_ram();
-        let mut writer: tantivy::IndexWriter = index.writer(20_000_000).unwrap();
-        for (i, text) in [
+        let texts = [
             "data drift in clusters",
             "graph neural networks",
             "drifting",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let paper = Paper {
-                id: format!("p{i}"),
-                title: text.to_string(),
-                abstract_text: text.to_string(),
-                ..Paper::default()
-            };
-            writer
-                .add_document(crate::ingest::document(&fields, &paper))
-                .unwrap();
-        }
-        writer.commit().unwrap();
+        ];
+        let papers: Vec<(&str, &str)> = texts.iter().map(|t| (*t, *t)).collect();
+        let (index, fields) = crate::index::ram_index_of(&papers);
         let searcher = index.reader().unwrap().searcher();
         let queries = vec![
             BenchQuery {

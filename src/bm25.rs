@@ -163,36 +163,21 @@ mod tests {
     use tantivy::collector::TopDocs;
     use tantivy::query::TermQuery;
 
-    use crate::ingest;
-    use crate::paper::Paper;
-
     /// Scores and doc ids, best first.
     type Ranking = Vec<(f32, u32)>;
 
     /// The term's ranking by our scorer with `k1`, `b`, and by tantivy's `TermQuery`.
     fn scores(k1: f32, b: f32, word: &str) -> (Ranking, Ranking) {
-        let (index, fields) = crate::index::create_in_ram();
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let abstracts = [
-            "graph networks on graph data",
-            "a much longer abstract that mentions a graph once among many other words here",
-            "graph",
-            "no match at all",
-            "graph graph graph graph and more",
-        ];
-        for (i, text) in abstracts.iter().enumerate() {
-            let paper = Paper {
-                id: i.to_string(),
-                title: format!("paper {i}"),
-                abstract_text: text.to_string(),
-                ..Paper::default()
-            };
-            writer
-                .add_document(ingest::document(&fields, &paper))
-                .unwrap();
-        }
-        writer.commit().unwrap();
+        let (index, fields) = crate::index::ram_index_of(&[
+            ("paper", "graph networks on graph data"),
+            (
+                "paper",
+                "a much longer abstract that mentions a graph once among many other words here",
+            ),
+            ("paper", "graph"),
+            ("paper", "no match at all"),
+            ("paper", "graph graph graph graph and more"),
+        ]);
         let searcher = index.reader().unwrap().searcher();
         let term = Term::from_field_text(fields.text, word);
         let top = |q: &dyn Query| {

@@ -358,18 +358,8 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
         skip_invalid: args.skip_invalid,
         progress: true,
     };
-    let summary = match ingest::ingest(home, &sources, &opts) {
-        Ok(s) => s,
-        Err(e) => {
-            if args.add {
-                // An in-place update that failed leaves uncommitted files behind; free them.
-                if let Ok(lock) = home.lock() {
-                    let _ = home.collect_garbage(&lock);
-                }
-            }
-            return Err(explain_write_failure(home, e));
-        }
-    };
+    let summary =
+        ingest::ingest(home, &sources, &opts).map_err(|e| explain_write_failure(home, e))?;
     report_ingest(&summary, home);
     if args.json {
         let stdout = io::stdout();

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use tantivy::schema::Value;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::Index;
 
 use crate::index;
 use crate::ingest;
@@ -20,7 +19,7 @@ use crate::judgments;
 use crate::metrics::{self, PerQuery, Qrels, Summary};
 use crate::query::Ranking;
 use crate::schema::Fields;
-use crate::search::{Engine, SearchError};
+use crate::search::{stored_paper, Engine, SearchError};
 use crate::sources;
 
 /// Ranking depth: trec_eval's MAP looks at the first 1000 documents.
@@ -98,9 +97,7 @@ pub struct Report {
 pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields)> {
     let (index, fields) = index::create_in_ram();
     let threads = crate::ingest::default_threads();
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(threads, threads * 128 * 1024 * 1024)
-        .context("starting the index writer")?;
+    let mut writer = ingest::writer(&index, threads, threads * 128 * 1024 * 1024)?;
     for source in sources::discover(&[corpus.to_path_buf()])? {
         for record in sources::open(&source)? {
             // A judged collection may hold records with no text (Cranfield has two): they
@@ -152,13 +149,7 @@ pub fn evaluate(
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let mut ranked = Vec::with_capacity(top.len());
                 for (score, address) in top {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let id = doc
-                        .get_first(fields.id)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string();
-                    ranked.push((id, score));
+                    ranked.push((stored_paper(&searcher, &fields, address)?.id, score));
                 }
                 ranked
             }

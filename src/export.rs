@@ -10,13 +10,11 @@
 
 use std::io::Write;
 
+use crate::index::PaperIndex;
+use crate::paper::Paper;
+use crate::search::StoredFields;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::schema::Value;
-use tantivy::TantivyDocument;
-
-use crate::index::PaperIndex;
-use crate::schema::Fields;
 
 /// One exported paper: the stable export schema, one JSON object per line.
 ///
@@ -41,31 +39,17 @@ pub struct ExportRecord {
     pub cleaned: bool,
 }
 
-impl ExportRecord {
-    /// The record of one stored document.
-    pub fn of(doc: &TantivyDocument, f: &Fields) -> ExportRecord {
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
+impl From<Paper> for ExportRecord {
+    fn from(p: Paper) -> ExportRecord {
         ExportRecord {
-            id: text(f.id),
-            venue: text(f.venue),
-            year: doc.get_first(f.year).and_then(|v| v.as_i64()),
-            number: doc.get_first(f.number).and_then(|v| v.as_u64()),
-            title: text(f.title),
-            authors: doc
-                .get_all(f.authors)
-                .filter_map(|v| v.as_str())
-                .map(str::to_owned)
-                .collect(),
-            abstract_text: text(f.abstract_text),
-            url: doc
-                .get_first(f.url)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
+            id: p.id,
+            venue: p.venue,
+            year: p.year,
+            number: p.number,
+            title: p.title,
+            authors: p.authors,
+            abstract_text: p.abstract_text,
+            url: p.url,
             cleaned: true,
         }
     }
@@ -90,10 +74,12 @@ pub fn write_ndjson(opened: &PaperIndex, out: &mut impl Write) -> Result<u64> {
         let store = segment
             .get_store_reader(STORE_CACHE_BLOCKS)
             .context("opening the document store")?;
-        for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-            let doc = doc.context("reading a stored document")?;
+        for doc in store.iter::<StoredFields>(segment.alive_bitset()) {
+            let paper = doc
+                .context("reading a stored document")?
+                .into_paper(&opened.fields);
             line.clear();
-            serde_json::to_writer(&mut line, &ExportRecord::of(&doc, &opened.fields))?;
+            serde_json::to_writer(&mut line, &ExportRecord::from(paper))?;
             line.push(b'\n');
             out.write_all(&line)?;
             written += 1;

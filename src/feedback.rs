@@ -2,19 +2,19 @@
 //! the query as Anserini does): the first search's top papers are taken as relevant, the words
 //! they use most become extra, weighted query terms, and the expanded query is run again.
 //!
-//! It applies only to plain-word queries (see [`crate::query::Built::bag`]): a query with
+//! It applies only to plain-word queries (see [`crate::query::Built::plain_terms`]): a query with
 //! operators or fields says exactly what it wants.
 
 use std::collections::HashMap;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query};
-use tantivy::schema::Value;
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::Searcher;
 
 use crate::analyzer;
 use crate::query::{is_stopword, QueryBuilder};
 use crate::schema::Fields;
+use crate::search::stored_paper;
 
 /// RM3 settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,17 +42,17 @@ impl Default for Feedback {
     }
 }
 
-/// The expanded query for `original` (with analyzed terms `bag`), or `None` when the first
+/// The expanded query for `original` (with `terms` analyzed terms), or `None` when the first
 /// search finds nothing to learn from.
 pub fn expand(
     searcher: &Searcher,
     fields: &Fields,
     builder: &QueryBuilder,
     original: &dyn Query,
-    bag: &[String],
+    terms: usize,
     fb: &Feedback,
 ) -> tantivy::Result<Option<Box<dyn Query>>> {
-    if bag.is_empty() || fb.docs == 0 || fb.terms == 0 {
+    if terms == 0 || fb.docs == 0 || fb.terms == 0 {
         return Ok(None);
     }
     let top = searcher.search(original, &TopDocs::with_limit(fb.docs).order_by_score())?;
@@ -64,16 +64,10 @@ pub fn expand(
     // (filtered) words that are t, each document's vector first pruned to its top terms.
     let mut model: HashMap<String, f32> = HashMap::new();
     for (score, address) in top {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
+        let paper = stored_paper(searcher, fields, address)?;
         let mut counts: HashMap<String, f32> = HashMap::new();
-        for field in [fields.title, fields.abstract_text] {
-            for (_, term) in analyzer::terms(&mut prose, &text(field)) {
+        for text in [&paper.title, &paper.abstract_text] {
+            for (_, term) in analyzer::terms(&mut prose, text) {
                 if useful(&term) {
                     *counts.entry(term).or_default() += 1.0;
                 }
@@ -100,10 +94,7 @@ pub fn expand(
     let alpha = fb.original_weight;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Should,
-        Box::new(BoostQuery::new(
-            original.box_clone(),
-            alpha / bag.len() as f32,
-        )),
+        Box::new(BoostQuery::new(original.box_clone(), alpha / terms as f32)),
     )];
     let title_boost = builder.ranking.title_boost;
     for (term, w) in expansion {

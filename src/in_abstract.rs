@@ -221,6 +221,8 @@ fn align(lists: &mut [SegmentPostings], mut target: DocId) -> DocId {
 struct Buffers {
     first: Vec<u32>,
     other: Vec<u32>,
+    /// Per position of the first term: whether every term so far is at its offset.
+    alive: Vec<bool>,
 }
 
 /// How many times the phrase occurs in the current document of aligned `lists`: starts of the
@@ -236,13 +238,14 @@ fn matches_at(
     }
     buffers.first.clear();
     lists[0].positions(&mut buffers.first);
-    let mut alive: Vec<bool> = vec![true; buffers.first.len()];
+    buffers.alive.clear();
+    buffers.alive.resize(buffers.first.len(), true);
     let base = terms[0].0 as i64;
     for (list, (offset, _)) in lists.iter_mut().zip(terms).skip(1) {
         buffers.other.clear();
         list.positions(&mut buffers.other);
         let shift = *offset as i64 - base;
-        for (start, keep) in buffers.first.iter().zip(alive.iter_mut()) {
+        for (start, keep) in buffers.first.iter().zip(buffers.alive.iter_mut()) {
             if !*keep {
                 continue;
             }
@@ -253,7 +256,7 @@ fn matches_at(
                 .any(|&p| (i64::from(p) - want).unsigned_abs() <= u64::from(slop));
         }
     }
-    alive.iter().filter(|k| **k).count() as u32
+    buffers.alive.iter().filter(|k| **k).count() as u32
 }
 
 #[cfg(test)]
@@ -263,30 +266,8 @@ mod tests {
     use tantivy::collector::DocSetCollector;
     use tantivy::query::{BooleanQuery, Occur};
 
-    use crate::ingest;
-    use crate::paper::Paper;
+    use crate::index::ram_index_of as index;
     use crate::schema::Fields;
-
-    fn index(papers: &[(&str, &str)]) -> (tantivy::Index, Fields) {
-        let (schema, fields) = crate::schema::build();
-        let index = tantivy::Index::create_in_ram(schema);
-        crate::analyzer::register(index.tokenizers());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        for (i, (title, abstract_text)) in papers.iter().enumerate() {
-            let paper = Paper {
-                id: i.to_string(),
-                title: title.to_string(),
-                abstract_text: abstract_text.to_string(),
-                ..Paper::default()
-            };
-            writer
-                .add_document(ingest::document(&fields, &paper))
-                .unwrap();
-        }
-        writer.commit().unwrap();
-        (index, fields)
-    }
 
     fn found(index: &tantivy::Index, fields: &Fields, leaf: Leaf) -> Vec<u32> {
         let searcher = index.reader().unwrap().searcher();

@@ -209,27 +209,56 @@ fn describe_tantivy_error(e: tantivy::TantivyError) -> anyhow::Error {
 /// queries 18% faster on paperlists (p50 260 -> 214 us) for a 7% larger index (BENCHMARKS.md).
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
 
+fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..tantivy::IndexSettings::default()
+    }
+}
+
 /// Creates an empty tantivy index in the (new, empty) directory `path`.
 pub fn create_tantivy(path: &Path) -> Result<(Index, Fields)> {
     let (schema, fields) = schema::build();
-    let settings = tantivy::IndexSettings {
-        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
-        ..tantivy::IndexSettings::default()
-    };
     let index = Index::builder()
         .schema(schema)
-        .settings(settings)
+        .settings(settings())
         .create_in_dir(path)
         .with_context(|| format!("creating index in {}", path.display()))?;
     analyzer::register(index.tokenizers());
     Ok((index, fields))
 }
 
-/// An in-memory index with paperdex's schema and analyzers, for tests and evaluation.
+/// An in-memory index with paperdex's schema, settings and analyzers, for tests and evaluation.
 pub fn create_in_ram() -> (Index, Fields) {
     let (schema, fields) = schema::build();
-    let index = Index::create_in_ram(schema);
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings())
+        .create_in_ram()
+        // As tantivy's own `Index::create_in_ram`: memory is the only resource involved.
+        .expect("creating an index in memory");
     analyzer::register(index.tokenizers());
+    (index, fields)
+}
+
+/// An in-memory index of papers given as (title, abstract), with ids `0`, `1`, ...: for unit
+/// tests.
+#[cfg(test)]
+pub(crate) fn ram_index_of(papers: &[(&str, &str)]) -> (Index, Fields) {
+    let (index, fields) = create_in_ram();
+    let mut writer = crate::ingest::writer(&index, 1, 16 << 20).unwrap();
+    for (i, (title, abstract_text)) in papers.iter().enumerate() {
+        let paper = crate::paper::Paper {
+            id: i.to_string(),
+            title: title.to_string(),
+            abstract_text: abstract_text.to_string(),
+            ..Default::default()
+        };
+        writer
+            .add_document(crate::ingest::document(&fields, &paper))
+            .unwrap();
+    }
+    writer.commit().unwrap();
     (index, fields)
 }
 
@@ -473,7 +502,7 @@ impl IndexHome {
         }
     }
 
-    /// Deletes the files an interrupted in-place update (`--add`, `remove`) wrote but never
+    /// Deletes the files an interrupted in-place update (`--add`) wrote but never
     /// committed, so that a failure for want of space frees what it took. tantivy does this
     /// itself only after its next successful commit.
     pub fn collect_garbage(&self, _lock: &WriteLock) -> Result<()> {

@@ -207,15 +207,12 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
     let previous = match home.open() {
         Ok(p) => Some(p),
         Err(OpenError::Missing) => None,
-        // An index of another paperdex version, replaced by the sources given: an upgrade.
-        Err(e @ OpenError::Format { .. }) if opts.mode == Mode::Replace => {
-            eprintln!(
-                "paperdex: replacing the index in {} ({e})",
-                home.dir.display()
-            );
-            None
-        }
-        Err(e) if opts.mode == Mode::Rebuild => {
+        // `--rebuild` replaces whatever is there; re-indexing replaces an index of another
+        // paperdex version by the sources given (an upgrade).
+        Err(e)
+            if opts.mode == Mode::Rebuild
+                || (opts.mode == Mode::Replace && matches!(e, OpenError::Format { .. })) =>
+        {
             eprintln!(
                 "paperdex: replacing the index in {} ({e})",
                 home.dir.display()
@@ -228,7 +225,14 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
         ),
     };
     match (opts.mode, previous) {
-        (Mode::Add, Some(previous)) => add_in_place(home, &lock, previous, &inputs, &found, opts),
+        (Mode::Add, Some(previous)) => {
+            let added = add_in_place(home, &lock, previous, &inputs, &found, opts);
+            if added.is_err() {
+                // An in-place update that failed leaves uncommitted files behind; free them.
+                let _ = home.collect_garbage(&lock);
+            }
+            added
+        }
         (_, previous) => build_aside(home, &lock, previous, &inputs, &found, opts),
     }
 }
@@ -247,10 +251,15 @@ fn writer_for(index: &Index, opts: &IngestOptions, input_bytes: u64) -> Result<I
     let memory_mb = opts.memory_mb.max(threads * MIN_MEMORY_PER_THREAD_MB);
     // tantivy caps one thread's arena below 4 GiB.
     let memory_mb = memory_mb.min(threads * 4000);
-    // The same terms as the analyzers searches use, computed faster.
+    writer(index, threads, memory_mb * 1024 * 1024)
+}
+
+/// An index writer as every paperdex write uses it: the indexing analyzers (the same terms as
+/// searches use, computed faster) and [`merge_policy`].
+pub fn writer(index: &Index, threads: usize, arena_bytes: usize) -> Result<IndexWriter> {
     analyzer::register_for_indexing(index.tokenizers());
     let writer: IndexWriter = index
-        .writer_with_num_threads(threads, memory_mb * 1024 * 1024)
+        .writer_with_num_threads(threads, arena_bytes)
         .context("starting the index writer")?;
     writer.set_merge_policy(Box::new(merge_policy()));
     Ok(writer)
@@ -300,9 +309,10 @@ fn build_aside(
     let (generation, path) = home.new_generation(lock)?;
     let result = (|| {
         let (index, fields) = index::create_tantivy(&path)?;
-        let mut writer = writer_for(&index, opts, input_bytes(found))?;
+        let total_bytes = input_bytes(found);
+        let mut writer = writer_for(&index, opts, total_bytes)?;
         let mut seen = HashSet::new();
-        let mut summary = feed(found, opts, |paper| {
+        let mut summary = feed(found, total_bytes, opts, |paper| {
             let fresh = seen.insert(id_hash(&paper.id));
             if !fresh {
                 // Same id twice in the sources: the later record wins.
@@ -358,9 +368,10 @@ fn add_in_place(
 ) -> Result<IngestSummary> {
     let searcher = previous.searcher();
     let fields = previous.fields;
-    let mut writer = writer_for(&previous.index, opts, input_bytes(found))?;
+    let total_bytes = input_bytes(found);
+    let mut writer = writer_for(&previous.index, opts, total_bytes)?;
     let mut seen = HashSet::new();
-    let summary = feed(found, opts, |paper| {
+    let summary = feed(found, total_bytes, opts, |paper| {
         let repeated = !seen.insert(id_hash(&paper.id));
         let known = repeated || contains_id(&searcher, &fields, &paper.id)?;
         if known {
@@ -387,14 +398,25 @@ fn add_in_place(
         manifest.sources.retain(|s| s.path != stamp.path);
         manifest.sources.push(stamp);
     }
+    commit_in_place(home, lock, writer, manifest)?;
+    drop(previous);
+    finish(home, summary)
+}
+
+/// Commits an in-place write (`--add`, `remove`) with `manifest`, stamped now, and publishes
+/// the manifest.
+fn commit_in_place(
+    home: &IndexHome,
+    lock: &WriteLock,
+    mut writer: IndexWriter,
+    mut manifest: Manifest,
+) -> Result<()> {
     manifest.built_at = index::unix_now();
     index::commit_with_manifest(&mut writer, &manifest)?;
     writer
         .wait_merging_threads()
         .context("merging index segments")?;
-    home.publish(&manifest, lock)?;
-    drop(previous);
-    finish(home, summary)
+    home.publish(&manifest, lock)
 }
 
 fn finish(home: &IndexHome, mut summary: IngestSummary) -> Result<IngestSummary> {
@@ -459,13 +481,14 @@ enum Outcome {
 }
 
 /// Streams every record of every source through `sink`, counting per source.
+/// `total_bytes` is [`input_bytes`] of `found`, for the progress bar.
 fn feed(
     found: &[Source],
+    total_bytes: u64,
     opts: &IngestOptions,
     mut sink: impl FnMut(&Paper) -> Result<Outcome>,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
-    let total_bytes = input_bytes(found);
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();
     let mut done_bytes = 0;
@@ -538,11 +561,7 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         .open()
         .map_err(|e| anyhow::anyhow!("cannot open the index in {}: {e}", home.dir.display()))?;
     let searcher = opened.searcher();
-    let mut writer: IndexWriter = opened
-        .index
-        .writer_with_num_threads(1, 32 * 1024 * 1024)
-        .context("starting the index writer")?;
-    writer.set_merge_policy(Box::new(merge_policy()));
+    let writer = writer(&opened.index, 1, 32 * 1024 * 1024)?;
     let (mut removed, mut missing) = (Vec::new(), Vec::new());
     for id in ids {
         if contains_id(&searcher, &opened.fields, id)? {
@@ -553,13 +572,7 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         }
     }
     if !removed.is_empty() {
-        let mut manifest = opened.manifest.clone();
-        manifest.built_at = index::unix_now();
-        index::commit_with_manifest(&mut writer, &manifest)?;
-        writer
-            .wait_merging_threads()
-            .context("merging index segments")?;
-        home.publish(&manifest, &lock)?;
+        commit_in_place(home, &lock, writer, opened.manifest.clone())?;
     }
     Ok((removed, missing))
 }

@@ -21,7 +21,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::clean::clean_text;
-use crate::listing::{LineReader, NO_SUMMARY};
+use crate::listing::{split_authors, LineReader, NO_SUMMARY};
 use crate::paper::{Paper, RecordError};
 
 /// Longest line accepted; a longer one is an error and is skipped without being held.
@@ -313,11 +313,7 @@ impl<'de> Visitor<'de> for AuthorsVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let mut names = Vec::new();
-        for name in v.split(';') {
-            Self::push(&mut names, name);
-        }
-        Ok(Some(names))
+        Ok(Some(split_authors(v)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {

@@ -255,12 +255,15 @@ fn parse_authors(text: &str) -> Option<Vec<String>> {
     let list = text
         .strip_prefix("Authors:")
         .or_else(|| text.strip_prefix("Author:"))?;
-    Some(
-        list.split(';')
-            .map(clean_text)
-            .filter(|a| !a.is_empty())
-            .collect(),
-    )
+    Some(split_authors(list))
+}
+
+/// Names separated by `;`, cleaned, the empty ones dropped.
+pub(crate) fn split_authors(list: &str) -> Vec<String> {
+    list.split(';')
+        .map(clean_text)
+        .filter(|a| !a.is_empty())
+        .collect()
 }
 
 impl<R: BufRead> ListingReader<R> {

@@ -562,15 +562,13 @@ const STOPWORDS: &[&str] = &[
     "they", "this", "to", "was", "will", "with",
 ];
 
-/// The terms a query looks for, by field, for highlighting.
+/// The prose terms a query looks for, for highlighting titles and abstracts.
 #[derive(Debug, Clone, Default)]
 pub struct Wanted {
     /// Analyzed prose terms (stemmed).
     pub prose: HashSet<String>,
     /// Analyzed prose prefixes.
     pub prose_prefixes: Vec<String>,
-    /// Analyzed name terms.
-    pub names: HashSet<String>,
 }
 
 /// Turns expressions into tantivy queries with paperdex's fields and analyzers.
@@ -585,9 +583,10 @@ pub struct QueryBuilder {
 pub struct Built {
     pub query: Box<dyn Query>,
     pub wanted: Wanted,
-    /// The analyzed prose terms of a query made only of plain words (with repeats), which
-    /// pseudo-relevance feedback may expand; `None` for queries with operators or fields.
-    pub bag: Option<Vec<String>>,
+    /// For pseudo-relevance feedback, which expands only queries made of plain words: how many
+    /// analyzed prose terms such a query has (with repeats); `None` for queries with operators
+    /// or fields, and when the ranking uses no feedback.
+    pub plain_terms: Option<usize>,
 }
 
 impl QueryBuilder {
@@ -605,12 +604,20 @@ impl QueryBuilder {
     pub fn build(&mut self, expr: &Expr) -> Option<Built> {
         let mut wanted = Wanted::default();
         let query = self.expr(expr, &mut wanted, true)?;
-        let bag = self.bag(expr);
-        Some(Built { query, wanted, bag })
+        let plain_terms = if self.ranking.feedback.is_some() {
+            self.plain_terms(expr)
+        } else {
+            None
+        };
+        Some(Built {
+            query,
+            wanted,
+            plain_terms,
+        })
     }
 
-    /// The prose terms of a plain-word query, as [`Built::bag`].
-    fn bag(&mut self, expr: &Expr) -> Option<Vec<String>> {
+    /// As [`Built::plain_terms`].
+    fn plain_terms(&mut self, expr: &Expr) -> Option<usize> {
         let items = match expr {
             Expr::Or(items) => items.as_slice(),
             leaf => std::slice::from_ref(leaf),
@@ -619,7 +626,7 @@ impl QueryBuilder {
             return None;
         }
         let plain_words = items.len();
-        let mut bag = Vec::new();
+        let mut terms = 0;
         for item in items {
             if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
                 continue;
@@ -629,14 +636,10 @@ impl QueryBuilder {
                 ..
             } = item
             {
-                bag.extend(
-                    analyzer::terms(&mut self.prose, w)
-                        .into_iter()
-                        .map(|(_, t)| t),
-                );
+                terms += analyzer::terms(&mut self.prose, w).len();
             }
         }
-        Some(bag)
+        Some(terms)
     }
 
     /// A query for one analyzed term of a field, scored by BM25 with the ranking's parameters.
@@ -776,17 +779,12 @@ impl QueryBuilder {
                 Leaf::Phrase(p, slop) => (p.as_str(), *slop),
             };
             let terms = analyzer::terms(analyzer, text);
-            if positive {
-                let set = if is_prose {
-                    &mut wanted.prose
-                } else {
-                    &mut wanted.names
-                };
+            if positive && is_prose {
                 match leaf {
-                    Leaf::Prefix(_) if is_prose => wanted
+                    Leaf::Prefix(_) => wanted
                         .prose_prefixes
                         .extend(terms.last().map(|(_, t)| t.clone())),
-                    _ => set.extend(terms.iter().map(|(_, t)| t.clone())),
+                    _ => wanted.prose.extend(terms.iter().map(|(_, t)| t.clone())),
                 }
             }
             let q: Box<dyn Query> = match (leaf, terms.len()) {
@@ -863,8 +861,7 @@ fn boost_from(queries: &mut [Box<dyn Query>], first: usize, boost: f32) {
 }
 
 pub(crate) fn is_stopword(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    STOPWORDS.contains(&lower.as_str())
+    STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
 
 fn is_plain_word(expr: &Expr) -> bool {

@@ -27,9 +27,6 @@ pub struct Fields {
     pub url: Field,
 }
 
-/// Field names as users type them in queries, with the field each one searches.
-pub const QUERY_FIELDS: &[&str] = &["title", "author", "authors", "abstract", "venue", "id"];
-
 fn text_options(tokenizer: &str, stored: bool) -> TextOptions {
     let indexing = TextFieldIndexing::default()
         .set_tokenizer(tokenizer)

@@ -1,10 +1,8 @@
 //! Searching: runs a parsed query against an index and assembles the hits a user sees.
 //!
-//! Invariant: ranking is BM25 as tantivy computes it over the fields the query names, plus the
-//! proximity clauses of [`Ranking`]; the same `Searcher` settings serve `search`, `eval` and
+//! Invariant: ranking is BM25 as tantivy computes it over the fields the query names, with the
+//! title clause of [`Ranking`]; the same `Searcher` settings serve `search`, `eval` and
 //! `bench`, so what is measured is what users get.
-
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -19,7 +17,7 @@ use tantivy::{DocAddress, Searcher};
 use crate::paper::Paper;
 
 use crate::feedback;
-use crate::query::{self, Built, QueryBuilder, QueryError, Ranking};
+use crate::query::{self, Built, QueryBuilder, QueryError, Ranking, Wanted};
 use crate::schema::Fields;
 use crate::snippet::{self, Highlighted};
 
@@ -95,9 +93,6 @@ pub struct Answer {
     pub hits: Vec<Hit>,
     /// What was taken literally, for stderr.
     pub notes: Vec<String>,
-    /// Time to parse and search (top-K), and to fetch and render the hits.
-    pub search_time: Duration,
-    pub fetch_time: Duration,
 }
 
 /// Searches one index snapshot.
@@ -114,12 +109,8 @@ impl Engine {
             searcher,
             fields,
             builder: QueryBuilder::new(fields, ranking),
-            matcher: snippet::Matcher::default(),
+            matcher: snippet::Matcher::new(&Wanted::default()),
         }
-    }
-
-    pub fn searcher(&self) -> &Searcher {
-        &self.searcher
     }
 
     /// Parses and builds a query.
@@ -143,13 +134,13 @@ impl Engine {
         let collector = TopDocs::with_limit(limit)
             .and_offset(offset)
             .order_by_score();
-        if let (Some(fb), Some(bag)) = (self.builder.ranking.feedback, &built.bag) {
+        if let (Some(fb), Some(terms)) = (self.builder.ranking.feedback, built.plain_terms) {
             let expanded = feedback::expand(
                 &self.searcher,
                 &self.fields,
                 &self.builder,
                 built.query.as_ref(),
-                bag,
+                terms,
                 &fb,
             )?;
             if let Some(q) = expanded {
@@ -167,14 +158,12 @@ impl Engine {
 
     /// Runs a request: the ranked hits with stored fields and snippets.
     pub fn search(&mut self, req: &Request) -> Result<Answer, SearchError> {
-        let started = Instant::now();
         let (built, notes) = self.prepare(req.query, req.all)?;
         let top = self.top(&built, req.limit, req.offset)?;
-        let search_time = started.elapsed();
-        self.matcher.forget();
+        self.matcher.begin(&built.wanted);
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {
-            let mut hit = self.hit(&built, req.offset + i + 1, score, address)?;
+            let mut hit = self.hit(req.offset + i + 1, score, address)?;
             if req.explain {
                 let explanation = built
                     .query
@@ -185,45 +174,16 @@ impl Engine {
             }
             hits.push(hit);
         }
-        Ok(Answer {
-            hits,
-            notes,
-            search_time,
-            fetch_time: started.elapsed() - search_time,
-        })
+        Ok(Answer { hits, notes })
     }
 
-    fn hit(
-        &mut self,
-        built: &Built,
-        rank: usize,
-        score: f32,
-        address: DocAddress,
-    ) -> Result<Hit, SearchError> {
-        let StoredFields(stored) = self.searcher.doc(address)?;
-        let f = &self.fields;
-        let mut paper = Paper::default();
-        for (field, value) in stored {
-            match value {
-                Stored::Text(s) if field == f.id => paper.id = s,
-                Stored::Text(s) if field == f.venue => paper.venue = s,
-                Stored::Text(s) if field == f.title => paper.title = s,
-                Stored::Text(s) if field == f.authors => paper.authors.push(s),
-                Stored::Text(s) if field == f.abstract_text => paper.abstract_text = s,
-                Stored::Text(s) if field == f.url => paper.url = Some(s),
-                Stored::U64(n) if field == f.number => paper.number = Some(n),
-                Stored::I64(y) if field == f.year => paper.year = Some(y),
-                _ => {}
-            }
-        }
+    fn hit(&mut self, rank: usize, score: f32, address: DocAddress) -> Result<Hit, SearchError> {
+        let paper = stored_paper(&self.searcher, &self.fields, address)?;
         let Highlighted {
             text: snippet,
             highlights,
-        } = self.matcher.snippet(&paper.abstract_text, &built.wanted);
-        let title_highlights = self
-            .matcher
-            .highlight_all(&paper.title, &built.wanted, false)
-            .highlights;
+        } = self.matcher.snippet(&paper.abstract_text);
+        let title_highlights = self.matcher.highlight_all(&paper.title);
         Ok(Hit {
             rank,
             score,
@@ -241,16 +201,40 @@ impl Engine {
             explain: None,
         })
     }
-
-    /// Highlights for an author name, for display.
-    pub fn author_highlights(&mut self, built: &Built, author: &str) -> Highlighted {
-        self.matcher.highlight_all(author, &built.wanted, true)
-    }
 }
 
-/// A stored paper's fields read straight into strings and numbers: showing a hit then costs one
-/// copy of its text, where tantivy's own document type builds a tree of values first.
-struct StoredFields(Vec<(Field, Stored)>);
+/// The stored paper at `address`.
+pub fn stored_paper(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> tantivy::Result<Paper> {
+    Ok(searcher.doc::<StoredFields>(address)?.into_paper(fields))
+}
+
+/// A stored paper's fields read straight into strings and numbers: reading a paper then costs
+/// one copy of its text, where tantivy's own document type builds a tree of values first.
+pub struct StoredFields(Vec<(Field, Stored)>);
+
+impl StoredFields {
+    pub fn into_paper(self, f: &Fields) -> Paper {
+        let mut paper = Paper::default();
+        for (field, value) in self.0 {
+            match value {
+                Stored::Text(s) if field == f.id => paper.id = s,
+                Stored::Text(s) if field == f.venue => paper.venue = s,
+                Stored::Text(s) if field == f.title => paper.title = s,
+                Stored::Text(s) if field == f.authors => paper.authors.push(s),
+                Stored::Text(s) if field == f.abstract_text => paper.abstract_text = s,
+                Stored::Text(s) if field == f.url => paper.url = Some(s),
+                Stored::U64(n) if field == f.number => paper.number = Some(n),
+                Stored::I64(y) if field == f.year => paper.year = Some(y),
+                _ => {}
+            }
+        }
+        paper
+    }
+}
 
 enum Stored {
     Text(String),

@@ -5,7 +5,6 @@
 //! sorted and disjoint; words are matched by the same analyzer the index used, so `drifting`
 //! in a query lights up `drift` and `Drifts` alike.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use rustc_hash::FxHashMap;
@@ -37,52 +36,57 @@ pub struct Highlighted {
 pub struct Matcher {
     words: TextAnalyzer,
     stemmer: Stemmer,
-    /// Stems of the words stemmed since [`Matcher::forget`]: the ten abstracts of one answer
+    /// What the current answer looks for, set by [`Matcher::begin`].
+    wanted: Wanted,
+    heads: Vec<Head>,
+    /// Whether a word starting with this byte may match: most words fail on their first byte.
+    first_bytes: [bool; 256],
+    /// Stems of the words stemmed since [`Matcher::begin`]: the ten abstracts of one answer
     /// repeat their words (`networks` a dozen times), and Snowball is the costly part.
     stems: FxHashMap<String, String>,
 }
 
-impl Default for Matcher {
-    fn default() -> Self {
-        Matcher {
+impl Matcher {
+    /// A matcher for `wanted`.
+    pub fn new(wanted: &Wanted) -> Matcher {
+        let mut m = Matcher {
             words: analyzer::names(),
             stemmer: Stemmer::default(),
+            wanted: Wanted::default(),
+            heads: Vec::new(),
+            first_bytes: [false; 256],
             stems: FxHashMap::default(),
-        }
+        };
+        m.begin(wanted);
+        m
     }
-}
 
-impl Matcher {
-    /// Drops the remembered stems, so that one answer's work never speeds up the next one's.
-    pub fn forget(&mut self) {
+    /// Starts an answer that looks for `wanted`: its heads are worked out once for all the
+    /// texts of the answer, and the stems remembered for the previous answer are dropped, so
+    /// that one answer's work never speeds up the next one's.
+    pub fn begin(&mut self, wanted: &Wanted) {
+        self.wanted.clone_from(wanted);
         self.stems.clear();
+        self.heads = wanted
+            .prose
+            .iter()
+            .map(|t| Head::of_term(t))
+            .chain(wanted.prose_prefixes.iter().map(|p| Head::of_prefix(p)))
+            .collect();
+        self.first_bytes = [false; 256];
+        for h in &self.heads {
+            if let Some(&b) = h.bytes.first() {
+                self.first_bytes[usize::from(b.to_ascii_lowercase())] = true;
+                self.first_bytes[usize::from(b.to_ascii_uppercase())] = true;
+            }
+        }
     }
 
-    /// Byte ranges of the wanted words of `text`, with their analyzed form. `stem` says whether
-    /// `terms` and `prefixes` are stems (prose fields) or plain folded words (names).
-    pub fn matches(
-        &mut self,
-        text: &str,
-        terms: &HashSet<String>,
-        prefixes: &[String],
-        stem: bool,
-    ) -> Vec<(Range<usize>, String)> {
+    /// Byte ranges of the wanted words of `text`, with their analyzed form.
+    pub fn matches(&mut self, text: &str) -> Vec<(Range<usize>, String)> {
         let mut out = Vec::new();
-        let heads: Vec<Head> = terms
-            .iter()
-            .map(|t| Head::of_term(t, stem))
-            .chain(prefixes.iter().map(|p| Head::of_prefix(p)))
-            .collect();
-        if heads.is_empty() {
+        if self.heads.is_empty() {
             return out;
-        }
-        // Most words fail on their first byte: one table lookup rejects them.
-        let mut first_bytes = [false; 256];
-        for h in &heads {
-            if let Some(&b) = h.bytes.first() {
-                first_bytes[usize::from(b.to_ascii_lowercase())] = true;
-                first_bytes[usize::from(b.to_ascii_uppercase())] = true;
-            }
         }
         // The words as the analyzers split them: runs of alphanumeric chars (SimpleTokenizer),
         // over-long runs dropped (RemoveLongFilter). ASCII words are tested against the heads
@@ -95,8 +99,8 @@ impl Matcher {
                 continue;
             }
             if ascii {
-                if !first_bytes[usize::from(word.as_bytes()[0])]
-                    || !heads.iter().any(|h| h.admits(word.as_bytes()))
+                if !self.first_bytes[usize::from(word.as_bytes()[0])]
+                    || !self.heads.iter().any(|h| h.admits(word.as_bytes()))
                 {
                     continue;
                 }
@@ -109,44 +113,38 @@ impl Matcher {
                     continue;
                 };
                 folded.clone_from(&token.text);
-                if !heads.iter().any(|h| h.admits(folded.as_bytes())) {
+                if !self.heads.iter().any(|h| h.admits(folded.as_bytes())) {
                     continue;
                 }
             }
-            let term = if stem {
-                if !self.stems.contains_key(folded.as_str()) {
-                    let stemmed = self.stemmer.stem(&folded).into_owned();
-                    self.stems.insert(folded.clone(), stemmed);
-                }
-                self.stems[folded.as_str()].as_str()
-            } else {
-                folded.as_str()
-            };
-            if terms.contains(term) || prefixes.iter().any(|p| term.starts_with(p.as_str())) {
+            if !self.stems.contains_key(folded.as_str()) {
+                let stemmed = self.stemmer.stem(&folded).into_owned();
+                self.stems.insert(folded.clone(), stemmed);
+            }
+            let term = self.stems[folded.as_str()].as_str();
+            if self.wanted.prose.contains(term)
+                || self
+                    .wanted
+                    .prose_prefixes
+                    .iter()
+                    .any(|p| term.starts_with(p.as_str()))
+            {
                 out.push((run, term.to_string()));
             }
         }
         out
     }
 
-    /// Highlights every wanted word of a short text (a title, an author name).
-    pub fn highlight_all(&mut self, text: &str, wanted: &Wanted, names: bool) -> Highlighted {
-        let found = if names {
-            self.matches(text, &wanted.names, &[], false)
-        } else {
-            self.matches(text, &wanted.prose, &wanted.prose_prefixes, true)
-        };
-        Highlighted {
-            text: text.to_string(),
-            highlights: found.into_iter().map(|(r, _)| r).collect(),
-        }
+    /// Byte ranges of every wanted word of a short text (a title).
+    pub fn highlight_all(&mut self, text: &str) -> Vec<Range<usize>> {
+        self.matches(text).into_iter().map(|(r, _)| r).collect()
     }
 
     /// The best snippet of `text` for the wanted words: the window of about [`SNIPPET_BYTES`]
     /// with the most distinct matched terms (then the most matches), or the opening when none
     /// match.
-    pub fn snippet(&mut self, text: &str, wanted: &Wanted) -> Highlighted {
-        let found = self.matches(text, &wanted.prose, &wanted.prose_prefixes, true);
+    pub fn snippet(&mut self, text: &str) -> Highlighted {
+        let found = self.matches(text);
         window(text, found)
     }
 }
@@ -167,16 +165,13 @@ struct Head {
 }
 
 impl Head {
-    fn of_term(term: &str, stemmed: bool) -> Head {
+    fn of_term(term: &str) -> Head {
         let n = term.chars().count();
-        let keep = if stemmed {
-            n.saturating_sub(2).max(2)
-        } else {
-            n
-        };
         Head {
-            bytes: first_chars(term, keep).as_bytes().to_vec(),
-            y_second: stemmed && n <= 3 && term.chars().nth(1) == Some('i'),
+            bytes: first_chars(term, n.saturating_sub(2).max(2))
+                .as_bytes()
+                .to_vec(),
+            y_second: n <= 3 && term.chars().nth(1) == Some('i'),
         }
     }
 
@@ -381,6 +376,7 @@ fn window(text: &str, found: Vec<(Range<usize>, String)>) -> Highlighted {
 mod tests {
     use super::*;
     use crate::analyzer;
+    use std::collections::HashSet;
 
     fn wanted(words: &[&str]) -> Wanted {
         let mut a = analyzer::prose();
@@ -399,7 +395,7 @@ mod tests {
     #[test]
     fn stemmed_query_words_light_up_inflected_text() {
         let text = "Models suffer when data drifts; drift detection helps.";
-        let h = Matcher::default().snippet(text, &wanted(&["drifting"]));
+        let h = Matcher::new(&wanted(&["drifting"])).snippet(text);
         assert_eq!(marked(&h), ["drifts", "drift"]);
     }
 
@@ -410,7 +406,7 @@ mod tests {
             "filler ".repeat(100),
             "tail ".repeat(100)
         );
-        let h = Matcher::default().snippet(&text, &wanted(&["straggler"]));
+        let h = Matcher::new(&wanted(&["straggler"])).snippet(&text);
         assert!(h.text.starts_with(ELLIPSIS) && h.text.ends_with(ELLIPSIS));
         assert_eq!(marked(&h), ["straggler"]);
         assert!(h.text.len() <= SNIPPET_BYTES + 2 * ELLIPSIS.len() + 10);
@@ -429,8 +425,8 @@ mod tests {
                 expected.push(t.offset_from..t.offset_to);
             }
         }
-        let got: Vec<_> = Matcher::default()
-            .matches(text, &w.prose, &[], true)
+        let got: Vec<_> = Matcher::new(&w)
+            .matches(text)
             .into_iter()
             .map(|(r, _)| r)
             .collect();
@@ -452,8 +448,9 @@ mod tests {
                     expected.push(t.offset_from..t.offset_to);
                 }
             }
-            let got: Vec<_> = Matcher::default()
-                .matches(&text, &w, &[], true)
+            let wanted = Wanted { prose: w.clone(), prose_prefixes: Vec::new() };
+            let got: Vec<_> = Matcher::new(&wanted)
+                .matches(&text)
                 .into_iter()
                 .map(|(r, _)| r)
                 .collect();
@@ -468,14 +465,14 @@ mod tests {
             "filler ".repeat(60),
             "tail ".repeat(60)
         );
-        let h = Matcher::default().snippet(&text, &wanted(&["graph", "neural", "network"]));
+        let h = Matcher::new(&wanted(&["graph", "neural", "network"])).snippet(&text);
         assert_eq!(marked(&h), ["graph", "neural", "network"]);
         assert!(h.text.starts_with(ELLIPSIS));
     }
 
     #[test]
     fn no_match_gives_the_opening() {
-        let h = Matcher::default().snippet("Short abstract.", &wanted(&["graph"]));
+        let h = Matcher::new(&wanted(&["graph"])).snippet("Short abstract.");
         assert_eq!(h.text, "Short abstract.");
         assert!(h.highlights.is_empty());
     }
@@ -483,7 +480,7 @@ mod tests {
     #[test]
     fn multibyte_text_never_splits_a_char() {
         let text = "é".repeat(500) + " graph " + &"ü".repeat(500);
-        let h = Matcher::default().snippet(&text, &wanted(&["graph"]));
+        let h = Matcher::new(&wanted(&["graph"])).snippet(&text);
         assert_eq!(marked(&h), ["graph"]);
     }
 }
