@@ -30,5 +30,6 @@ pub mod schema;
 pub mod search;
 pub mod snippet;
 pub mod sources;
+pub mod union;
 
 pub use commands::{run, Status};

@@ -28,6 +28,7 @@ use crate::bm25::{Bm25Params, Bm25TermQuery};
 use crate::feedback::Feedback;
 use crate::in_abstract::{self, InAbstract};
 use crate::schema::Fields;
+use crate::union::TermUnion;
 
 /// Which field(s) a leaf searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -603,7 +604,13 @@ impl QueryBuilder {
     /// punctuation).
     pub fn build(&mut self, expr: &Expr) -> Option<Built> {
         let mut wanted = Wanted::default();
-        let query = self.expr(expr, &mut wanted, true)?;
+        // The whole query may be one union of terms, ranked by `TermUnion`'s MaxScore; a
+        // union nested in another query is left to tantivy, which only pages through it.
+        let query = match expr {
+            Expr::Or(items) => self.boolean(items, Occur::Should, &mut wanted, true, true),
+            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, &mut wanted, true, true),
+            other => self.expr(other, &mut wanted, true),
+        }?;
         let plain_terms = if self.ranking.feedback.is_some() {
             self.plain_terms(expr)
         } else {
@@ -653,7 +660,7 @@ impl QueryBuilder {
 
     fn expr(&mut self, expr: &Expr, wanted: &mut Wanted, positive: bool) -> Option<Box<dyn Query>> {
         match expr {
-            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, wanted, positive),
+            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, wanted, positive, false),
             Expr::Not(inner) => {
                 // A lone negation matches everything but what it names.
                 let q = self.expr(inner, wanted, false)?;
@@ -663,8 +670,8 @@ impl QueryBuilder {
                 ])))
             }
             Expr::Required(inner) => self.expr(inner, wanted, positive),
-            Expr::Or(items) => self.boolean(items, Occur::Should, wanted, positive),
-            Expr::And(items) => self.boolean(items, Occur::Must, wanted, positive),
+            Expr::Or(items) => self.boolean(items, Occur::Should, wanted, positive, false),
+            Expr::And(items) => self.boolean(items, Occur::Must, wanted, positive, false),
         }
     }
 
@@ -674,10 +681,11 @@ impl QueryBuilder {
         default: Occur,
         wanted: &mut Wanted,
         positive: bool,
+        union: bool,
     ) -> Option<Box<dyn Query>> {
         // Function words are dropped only beside other words: `the` alone is still searched.
         let plain_words = items.iter().filter(|e| is_plain_word(e)).count();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Occur, Alt)> = Vec::new();
         for item in items {
             if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
                 continue;
@@ -692,19 +700,27 @@ impl QueryBuilder {
                     clauses.push((Occur::Should, q));
                 }
             } else if let Some(q) = self.expr(inner, wanted, pos) {
-                clauses.push((occur, q));
+                clauses.push((occur, Alt::Query(q)));
             }
         }
         if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
             if clauses.is_empty() {
                 return None;
             }
-            clauses.push((Occur::Must, Box::new(AllQuery)));
+            clauses.push((Occur::Must, Alt::Query(Box::new(AllQuery))));
         }
         if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
-            return clauses.pop().map(|(_, q)| q);
+            return clauses.pop().map(|(_, q)| q.into_query());
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        if union && clauses.iter().all(|(o, _)| *o == Occur::Should) {
+            return Some(or(clauses.into_iter().map(|(_, q)| q).collect()));
+        }
+        Some(Box::new(BooleanQuery::new(
+            clauses
+                .into_iter()
+                .map(|(o, q)| (o, q.into_query()))
+                .collect(),
+        )))
     }
 
     fn leaf(
@@ -713,15 +729,17 @@ impl QueryBuilder {
         leaf: &Leaf,
         wanted: &mut Wanted,
         positive: bool,
+        union: bool,
     ) -> Option<Box<dyn Query>> {
         let mut alternatives = self.leaf_alternatives(scope, leaf, wanted, positive);
         match alternatives.len() {
             0 => None,
-            1 => alternatives.pop(),
+            1 => alternatives.pop().map(Alt::into_query),
+            _ if union => Some(or(alternatives)),
             _ => Some(Box::new(BooleanQuery::new(
                 alternatives
                     .into_iter()
-                    .map(|q| (Occur::Should, q))
+                    .map(|q| (Occur::Should, q.into_query()))
                     .collect(),
             ))),
         }
@@ -736,7 +754,7 @@ impl QueryBuilder {
         leaf: &Leaf,
         wanted: &mut Wanted,
         positive: bool,
-    ) -> Vec<Box<dyn Query>> {
+    ) -> Vec<Alt> {
         let f = self.fields;
         let title_boost = self.ranking.title_boost;
         let any_with_title = [(f.text, true), (f.title, true), (f.authors, false)];
@@ -753,14 +771,14 @@ impl QueryBuilder {
                     Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) => w,
                 };
                 let term = Term::from_field_text(field, text);
-                return vec![if let Leaf::Prefix(p) = leaf {
+                return vec![Alt::Query(if let Leaf::Prefix(p) = leaf {
                     Box::new(PrefixQuery::new(field, p))
                 } else {
                     Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                }];
+                })];
             }
         };
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+        let mut alternatives: Vec<Alt> = Vec::new();
         for &(field, is_prose) in targets {
             // The title is also in the ranking field: its own clause only adds weight.
             let boost = if scope == Scope::Any && field == f.title {
@@ -787,36 +805,45 @@ impl QueryBuilder {
                     _ => wanted.prose.extend(terms.iter().map(|(_, t)| t.clone())),
                 }
             }
-            let q: Box<dyn Query> = match (leaf, terms.len()) {
-                (_, 0) => continue,
-                (Leaf::Prefix(_), 1) => Box::new(PrefixQuery::new(field, &terms[0].1)),
-                (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
-                    terms
-                        .iter()
-                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                        .collect(),
-                )),
-                (_, 1) => self.term_query(field, &terms[0].1),
-                (Leaf::Word(_), _) if !self.ranking.glue_words => {
-                    for (_, t) in &terms {
-                        let q = self.term_query(field, t);
-                        alternatives.push(if scope == Scope::Abstract {
-                            self.in_abstract(q, in_abstract::Leaf::Terms(vec![(0, t.clone())], 0))
-                        } else {
-                            q
-                        });
+            let q: Box<dyn Query> =
+                match (leaf, terms.len()) {
+                    (_, 0) => continue,
+                    (Leaf::Prefix(_), 1) => Box::new(PrefixQuery::new(field, &terms[0].1)),
+                    (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
+                        terms
+                            .iter()
+                            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                            .collect(),
+                    )),
+                    (_, 1) if scope != Scope::Abstract => {
+                        alternatives.push(self.term_alt(field, &terms[0].1));
+                        boost_from(&mut alternatives, first, boost);
+                        continue;
                     }
-                    boost_from(&mut alternatives, first, boost);
-                    continue;
-                }
-                _ => Box::new(PhraseQuery::new_with_offset_and_slop(
-                    terms
-                        .iter()
-                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                        .collect(),
-                    slop,
-                )),
-            };
+                    (_, 1) => self.term_query(field, &terms[0].1),
+                    (Leaf::Word(_), _) if !self.ranking.glue_words => {
+                        for (_, t) in &terms {
+                            alternatives.push(if scope == Scope::Abstract {
+                                let q = self.term_query(field, t);
+                                Alt::Query(self.in_abstract(
+                                    q,
+                                    in_abstract::Leaf::Terms(vec![(0, t.clone())], 0),
+                                ))
+                            } else {
+                                self.term_alt(field, t)
+                            });
+                        }
+                        boost_from(&mut alternatives, first, boost);
+                        continue;
+                    }
+                    _ => Box::new(PhraseQuery::new_with_offset_and_slop(
+                        terms
+                            .iter()
+                            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                            .collect(),
+                        slop,
+                    )),
+                };
             let q = if scope == Scope::Abstract {
                 let must_hold = match leaf {
                     Leaf::Prefix(_) if terms.len() == 1 => {
@@ -832,10 +859,18 @@ impl QueryBuilder {
             } else {
                 q
             };
-            alternatives.push(q);
+            alternatives.push(Alt::Query(q));
             boost_from(&mut alternatives, first, boost);
         }
         alternatives
+    }
+
+    /// One analyzed term of a field, as an alternative of a leaf.
+    fn term_alt(&self, field: Field, term: &str) -> Alt {
+        match self.ranking.bm25 {
+            Some(_) => Alt::Query(self.term_query(field, term)),
+            None => Alt::Term(Term::from_field_text(field, term), 1.0),
+        }
     }
 
     /// `query` (on the ranking field) restricted to papers whose abstract holds `leaf`.
@@ -848,16 +883,66 @@ impl QueryBuilder {
     }
 }
 
-/// Boosts the queries from index `first` on. A boosted term query still scores with tantivy's
-/// term scorer, so a flat union of them keeps block-max WAND.
-fn boost_from(queries: &mut [Box<dyn Query>], first: usize, boost: f32) {
+/// One way a leaf matches: a term of one field with a weight (most leaves, kept apart so that
+/// a whole query of them can be one [`TermUnion`]), or any other query.
+enum Alt {
+    Term(Term, f32),
+    Query(Box<dyn Query>),
+}
+
+impl Alt {
+    /// As a query of its own. A boosted term query still scores with tantivy's term scorer,
+    /// so a boolean query of them keeps tantivy's block-max WAND.
+    fn into_query(self) -> Box<dyn Query> {
+        match self {
+            Alt::Term(term, boost) => {
+                let q = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                if boost == 1.0 {
+                    q
+                } else {
+                    Box::new(BoostQuery::new(q, boost))
+                }
+            }
+            Alt::Query(q) => q,
+        }
+    }
+}
+
+/// Boosts the alternatives from index `first` on.
+fn boost_from(alternatives: &mut [Alt], first: usize, boost: f32) {
     if boost == 1.0 {
         return;
     }
-    for q in &mut queries[first..] {
-        let inner = std::mem::replace(q, Box::new(AllQuery));
-        *q = Box::new(BoostQuery::new(inner, boost));
+    for alt in &mut alternatives[first..] {
+        match alt {
+            Alt::Term(_, weight) => *weight *= boost,
+            Alt::Query(q) => {
+                let inner = std::mem::replace(q, Box::new(AllQuery));
+                *q = Box::new(BoostQuery::new(inner, boost));
+            }
+        }
     }
+}
+
+/// The OR of `alternatives`: one [`TermUnion`] when they are all terms, a boolean query
+/// otherwise.
+fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
+    if alternatives.iter().all(|a| matches!(a, Alt::Term(..))) {
+        let clauses = alternatives
+            .into_iter()
+            .filter_map(|a| match a {
+                Alt::Term(term, boost) => Some((term, boost)),
+                Alt::Query(_) => None,
+            })
+            .collect();
+        return Box::new(TermUnion::new(clauses));
+    }
+    Box::new(BooleanQuery::new(
+        alternatives
+            .into_iter()
+            .map(|a| (Occur::Should, a.into_query()))
+            .collect(),
+    ))
 }
 
 pub(crate) fn is_stopword(word: &str) -> bool {

@@ -1,0 +1,561 @@
+//! Top hits of an OR of weighted terms, the shape of every keyword query: each word searched in
+//! the ranking field, the title (at a small boost) and the authors.
+//!
+//! tantivy answers such a union with block-max WAND, which keeps every clause in play and
+//! re-sorts all of them at each step; with three clauses per word most of its time went there.
+//! [`TermUnion`] ranks with block-max MaxScore instead (Turtle and Flood's MaxScore with block
+//! bounds, as Lucene does for disjunctions): clauses whose best possible scores together cannot
+//! reach the current k-th best score are only looked up for papers the others found, and
+//! stretches where the found clauses' block bounds fall short are skipped.
+//!
+//! Invariant: the same papers with the same scores as tantivy's `BooleanQuery` of the same
+//! boosted `TermQuery`s (scores summed in another order may differ in the last bit); counting,
+//! explaining and every collector but top-k by score use that very `BooleanQuery`'s weight.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
+
+/// An OR of terms, each scored by BM25 times its boost.
+#[derive(Debug, Clone)]
+pub struct TermUnion {
+    clauses: Vec<(Term, Score)>,
+}
+
+impl TermUnion {
+    pub fn new(clauses: Vec<(Term, Score)>) -> TermUnion {
+        TermUnion { clauses }
+    }
+
+    /// The terms and boosts, in the order they were given.
+    pub fn clauses(&self) -> &[(Term, Score)] {
+        &self.clauses
+    }
+}
+
+impl Query for TermUnion {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let mut clauses = Vec::with_capacity(self.clauses.len());
+        for (term, boost) in &self.clauses {
+            let bm25 = match scoring {
+                EnableScoring::Enabled {
+                    statistics_provider,
+                    ..
+                } => Some(
+                    Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?
+                        .boost_by(*boost),
+                ),
+                EnableScoring::Disabled { .. } => None,
+            };
+            clauses.push((term.clone(), bm25));
+        }
+        Ok(Box::new(TermUnionWeight { clauses }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for (term, _) in &self.clauses {
+            visitor(term, false);
+        }
+    }
+}
+
+struct TermUnionWeight {
+    /// Each term with its BM25 weight (boost included); `None` when scores are not wanted.
+    clauses: Vec<(Term, Option<Bm25Weight>)>,
+}
+
+impl TermUnionWeight {
+    /// A cursor per term present in the segment.
+    fn cursors(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Cursor>> {
+        let mut cursors = Vec::with_capacity(self.clauses.len());
+        for (term, bm25) in &self.clauses {
+            let field = term.field();
+            let inverted = reader.inverted_index(field)?;
+            let Some(info) = inverted.get_term_info(term)? else {
+                continue;
+            };
+            let postings =
+                inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+            let norms = match (bm25, reader.fieldnorms_readers().get_field(field)?) {
+                (Some(_), Some(norms)) => norms,
+                _ => FieldNormReader::constant(reader.max_doc(), 1),
+            };
+            cursors.push(Cursor::new(postings, norms, bm25.clone()));
+        }
+        Ok(cursors)
+    }
+}
+
+impl Weight for TermUnionWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut cursors = self.cursors(reader)?;
+        if boost != 1.0 {
+            for c in &mut cursors {
+                if let Some(bm25) = &mut c.bm25 {
+                    *bm25 = bm25.boost_by(boost);
+                }
+                c.max *= boost;
+            }
+        }
+        Ok(Box::new(UnionScorer::new(cursors)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut cursors = self.cursors(reader)?;
+        let mut details = Vec::new();
+        let mut sum = 0.0;
+        for (c, (term, _)) in cursors.iter_mut().zip(&self.clauses) {
+            if c.seek(doc) != doc {
+                continue;
+            }
+            let Some(bm25) = &c.bm25 else {
+                return Ok(Explanation::new("TermUnion with no scoring", 1.0));
+            };
+            let mut e = bm25.explain(c.norms.fieldnorm_id(doc), c.freq());
+            e.add_context(format!("Term={term:?}"));
+            sum += e.value();
+            details.push(e);
+        }
+        if details.is_empty() {
+            return Err(TantivyError::InvalidArgument(format!(
+                "Document #({doc}) does not match"
+            )));
+        }
+        let mut explanation = Explanation::new("BooleanClause. sum of ...", sum);
+        for e in details {
+            explanation.add_detail(e);
+        }
+        Ok(explanation)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        if self.clauses.iter().any(|(_, bm25)| bm25.is_none()) {
+            let mut scorer = self.scorer(reader, 1.0)?;
+            let mut threshold = threshold;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                let score = scorer.score();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+                doc = scorer.advance();
+            }
+            return Ok(());
+        }
+        max_score(self.cursors(reader)?, threshold, callback);
+        Ok(())
+    }
+}
+
+/// Docs per compressed postings block.
+const BLOCK: usize = 128;
+
+/// One term's postings in one segment, walked as tantivy's `SegmentPostings` walks them (a
+/// position in the current decoded block), with the block's bound on its score at hand.
+struct Cursor {
+    postings: BlockSegmentPostings,
+    /// Position in the current block.
+    at: usize,
+    norms: FieldNormReader,
+    bm25: Option<Bm25Weight>,
+    /// The best score this term can give any paper.
+    max: Score,
+}
+
+impl Cursor {
+    fn new(
+        postings: BlockSegmentPostings,
+        norms: FieldNormReader,
+        bm25: Option<Bm25Weight>,
+    ) -> Cursor {
+        let max = bm25.as_ref().map_or(1.0, Bm25Weight::max_score);
+        Cursor {
+            postings,
+            at: 0,
+            norms,
+            bm25,
+            max,
+        }
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.postings.doc(self.at)
+    }
+
+    #[inline]
+    fn freq(&self) -> u32 {
+        self.postings.freq(self.at)
+    }
+
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        if self.at == BLOCK - 1 {
+            self.at = 0;
+            self.postings.advance();
+        } else {
+            self.at += 1;
+        }
+        self.doc()
+    }
+
+    /// Moves to the first doc at or after `target` (never backwards).
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc() >= target {
+            return self.doc();
+        }
+        // The next doc is often the one: the block is loaded already.
+        self.at = (self.at + 1).min(BLOCK - 1);
+        if self.doc() >= target {
+            return self.doc();
+        }
+        self.at = self.postings.seek(target);
+        self.doc()
+    }
+
+    #[inline]
+    fn score(&self) -> Score {
+        match &self.bm25 {
+            Some(bm25) => bm25.score(self.norms.fieldnorm_id(self.doc()), self.freq()),
+            None => 1.0,
+        }
+    }
+
+    /// A bound on the score of every doc of the current block.
+    fn block_max(&mut self) -> Score {
+        match &self.bm25 {
+            Some(bm25) => self.postings.block_max_score(&self.norms, bm25),
+            None => 1.0,
+        }
+    }
+
+    /// The last doc of the current block.
+    fn block_end(&self) -> DocId {
+        self.postings.docs().last().copied().unwrap_or(TERMINATED)
+    }
+}
+
+/// Every doc any term is in, scored by the sum over its terms: for counting, explaining and
+/// collectors other than top-k by score.
+struct UnionScorer {
+    cursors: Vec<Cursor>,
+    doc: DocId,
+    score: Score,
+}
+
+impl UnionScorer {
+    fn new(cursors: Vec<Cursor>) -> UnionScorer {
+        let mut scorer = UnionScorer {
+            cursors,
+            doc: 0,
+            score: 0.0,
+        };
+        scorer.settle();
+        scorer
+    }
+
+    /// Lands on the smallest doc not yet passed and scores it.
+    fn settle(&mut self) -> DocId {
+        self.doc = self
+            .cursors
+            .iter()
+            .map(Cursor::doc)
+            .min()
+            .unwrap_or(TERMINATED);
+        self.score = 0.0;
+        if self.doc != TERMINATED {
+            for c in &self.cursors {
+                if c.doc() == self.doc {
+                    self.score += c.score();
+                }
+            }
+        }
+        self.doc
+    }
+}
+
+impl DocSet for UnionScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        for c in &mut self.cursors {
+            if c.doc() == self.doc {
+                c.advance();
+            }
+        }
+        self.settle()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        for c in &mut self.cursors {
+            c.seek(target);
+        }
+        self.settle()
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.cursors
+            .iter()
+            .map(|c| c.postings.doc_freq())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Scorer for UnionScorer {
+    fn score(&mut self) -> Score {
+        self.score
+    }
+}
+
+/// Block-max MaxScore: calls `callback` with every paper that may score above `threshold`
+/// (at least every paper that does), in increasing id order; `callback` returns the new
+/// threshold.
+fn max_score(
+    mut cursors: Vec<Cursor>,
+    mut threshold: Score,
+    callback: &mut dyn FnMut(DocId, Score) -> Score,
+) {
+    if cursors.is_empty() {
+        return;
+    }
+    // Ascending best score: the first `essential` cursors are the non-essential ones, whose
+    // best scores summed (`bound[i]` over cursors `..=i`) cannot beat the threshold alone.
+    cursors.sort_by(|a, b| a.max.total_cmp(&b.max));
+    let bound: Vec<Score> = cursors
+        .iter()
+        .scan(0.0, |sum, c| {
+            *sum += c.max;
+            Some(*sum)
+        })
+        .collect();
+    let n = cursors.len();
+    let mut essential = bound.iter().take_while(|&&b| b <= threshold).count();
+    let below = |essential: usize| {
+        if essential == 0 {
+            0.0
+        } else {
+            bound[essential - 1]
+        }
+    };
+    while essential < n {
+        // The next paper any essential term is in.
+        let doc = cursors[essential..]
+            .iter()
+            .map(|c| c.doc())
+            .min()
+            .unwrap_or(TERMINATED);
+        if doc == TERMINATED {
+            return;
+        }
+        // What the paper can score at most: its essential terms' block bounds, plus every
+        // non-essential term at its best.
+        let mut upper = below(essential);
+        for c in &mut cursors[essential..] {
+            if c.doc() == doc {
+                upper += c.block_max();
+            }
+        }
+        if upper <= threshold {
+            // No paper before the end of the shortest of those blocks (or the next paper of
+            // another essential term) can do better: skip there.
+            let mut next = TERMINATED;
+            for c in &cursors[essential..] {
+                let d = c.doc();
+                next = next.min(match c.block_end() {
+                    _ if d != doc => d,
+                    TERMINATED => TERMINATED,
+                    last => last + 1,
+                });
+            }
+            for c in &mut cursors[essential..] {
+                if c.doc() == doc {
+                    c.seek(next);
+                }
+            }
+            continue;
+        }
+        let mut score: Score = 0.0;
+        for c in &mut cursors[essential..] {
+            if c.doc() == doc {
+                score += c.score();
+                c.advance();
+            }
+        }
+        // The non-essential terms, best first, while the paper can still make it.
+        for i in (0..essential).rev() {
+            if score + bound[i] <= threshold {
+                break;
+            }
+            let c = &mut cursors[i];
+            if c.doc() < doc {
+                c.seek(doc);
+            }
+            if c.doc() == doc {
+                score += c.score();
+            }
+        }
+        if score > threshold {
+            threshold = callback(doc, score);
+            essential += bound[essential..]
+                .iter()
+                .take_while(|&&b| b <= threshold)
+                .count();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{Field, IndexRecordOption, Schema, TEXT};
+    use tantivy::{doc, DocAddress, Index, IndexReader, Term};
+
+    use super::TermUnion;
+
+    const WORDS: [&str; 12] = [
+        "model",
+        "learning",
+        "network",
+        "graph",
+        "drift",
+        "data",
+        "vision",
+        "robot",
+        "policy",
+        "speech",
+        "quantum",
+        "straggler",
+    ];
+
+    /// Several segments (some with deleted papers) of papers long enough to fill many postings
+    /// blocks, words drawn with very different frequencies, two fields.
+    fn index() -> &'static (Index, IndexReader, Field, Field) {
+        static INDEX: OnceLock<(Index, IndexReader, Field, Field)> = OnceLock::new();
+        INDEX.get_or_init(|| {
+            let mut schema = Schema::builder();
+            let body = schema.add_text_field("body", TEXT);
+            let title = schema.add_text_field("title", TEXT);
+            let index = Index::create_in_ram(schema.build());
+            let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            let mut words = |count: u64| {
+                (0..count)
+                    .map(|_| {
+                        // Word i appears about twice as often as word i + 1.
+                        WORDS[(next().trailing_zeros() as usize).min(WORDS.len() - 1)]
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            for segment in 0..3 {
+                for i in 0..1500u64 {
+                    let b = words(1 + (i * 7919) % 60);
+                    let t = words(1 + i % 6);
+                    writer.add_document(doc!(body => b, title => t)).unwrap();
+                }
+                if segment == 1 {
+                    writer.delete_term(Term::from_field_text(title, "robot"));
+                }
+                writer.commit().unwrap();
+            }
+            let reader = index.reader().unwrap();
+            (index, reader, body, title)
+        })
+    }
+
+    fn tantivy_union(clauses: &[(Term, f32)]) -> BooleanQuery {
+        BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|(t, b)| {
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                        *b,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect(),
+        )
+    }
+
+    fn clauses_strategy() -> impl Strategy<Value = Vec<(usize, bool, f32)>> {
+        proptest::collection::vec(
+            (
+                0..WORDS.len() + 1,
+                any::<bool>(),
+                prop_oneof![Just(1.0f32), Just(0.2f32), Just(2.5f32)],
+            ),
+            1..7,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// MaxScore finds the top papers tantivy's block-max WAND finds, with the same scores
+        /// (but for the last bits of a sum taken in another order), and counts alike.
+        #[test]
+        fn ranks_as_tantivy_does(picked in clauses_strategy(), k in 1usize..40) {
+            let (_, reader, body, title) = index();
+            let searcher = reader.searcher();
+            let clauses: Vec<(Term, f32)> = picked
+                .iter()
+                .map(|&(w, in_title, boost)| {
+                    // One past the vocabulary: a term no paper has.
+                    let word = WORDS.get(w).copied().unwrap_or("absent");
+                    let field = if in_title { *title } else { *body };
+                    (Term::from_field_text(field, word), boost)
+                })
+                .collect();
+            let ours = TermUnion::new(clauses.clone());
+            let theirs = tantivy_union(&clauses);
+            let top = TopDocs::with_limit(k).order_by_score();
+            let a: Vec<(f32, DocAddress)> = searcher.search(&ours, &top).unwrap();
+            let b: Vec<(f32, DocAddress)> = searcher.search(&theirs, &top).unwrap();
+            prop_assert_eq!(a.len(), b.len());
+            let close = |x: f32, y: f32| (x - y).abs() <= 1e-4 * x.abs().max(1.0);
+            for (i, ((sa, da), (sb, db))) in a.iter().zip(&b).enumerate() {
+                prop_assert!(close(*sa, *sb), "rank {}: {} vs {}", i, sa, sb);
+                // Papers of (nearly) the same score may swap, within the list or at its cut.
+                if da != db {
+                    let cut = b.last().map_or(0.0, |(s, _)| *s);
+                    prop_assert!(
+                        b.iter().any(|(s, d)| d == da && close(*s, *sa)) || close(*sa, cut),
+                        "rank {}: {:?} ({}) is not among tantivy's top", i, da, sa
+                    );
+                }
+            }
+            prop_assert_eq!(searcher.search(&ours, &Count).unwrap(), searcher.search(&theirs, &Count).unwrap());
+            if let Some(&(score, address)) = a.first() {
+                let explained = ours.explain(&searcher, address).unwrap().value();
+                prop_assert!(close(explained, score), "{} vs {}", explained, score);
+            }
+        }
+    }
+}
