@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use memchr::memmem::Finder;
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -39,8 +40,13 @@ pub struct Matcher {
     /// What the current answer looks for, set by [`Matcher::begin`].
     wanted: Wanted,
     heads: Vec<Head>,
-    /// Whether a word starting with this byte may match: most words fail on their first byte.
-    first_bytes: [bool; 256],
+    /// The first one or two lower-case bytes of the words that may match (a head's opening, or
+    /// its first byte then `y`): the texts are searched for these with SIMD, not word by word.
+    openings: Vec<Finder<'static>>,
+    /// Scratch: the text being matched, ASCII letters lower-cased.
+    lower: Vec<u8>,
+    /// Scratch: where the candidate words start.
+    starts: Vec<usize>,
     /// Stems of the words stemmed since [`Matcher::begin`]: the ten abstracts of one answer
     /// repeat their words (`networks` a dozen times), and Snowball is the costly part.
     stems: FxHashMap<String, String>,
@@ -54,7 +60,9 @@ impl Matcher {
             stemmer: Stemmer::default(),
             wanted: Wanted::default(),
             heads: Vec::new(),
-            first_bytes: [false; 256],
+            openings: Vec::new(),
+            lower: Vec::new(),
+            starts: Vec::new(),
             stems: FxHashMap::default(),
         };
         m.begin(wanted);
@@ -73,13 +81,63 @@ impl Matcher {
             .map(|t| Head::of_term(t))
             .chain(wanted.prose_prefixes.iter().map(|p| Head::of_prefix(p)))
             .collect();
-        self.first_bytes = [false; 256];
+        let mut openings: Vec<Vec<u8>> = Vec::new();
         for h in &self.heads {
-            if let Some(&b) = h.bytes.first() {
-                self.first_bytes[usize::from(b.to_ascii_lowercase())] = true;
-                self.first_bytes[usize::from(b.to_ascii_uppercase())] = true;
+            let mut opening = h.bytes[..h.bytes.len().min(2)].to_ascii_lowercase();
+            openings.push(opening.clone());
+            if h.y_second && !opening.is_empty() {
+                opening.truncate(1);
+                opening.push(b'y');
+                openings.push(opening);
             }
         }
+        openings.sort();
+        openings.dedup();
+        // `ab` finds every word `abc` finds: keep only the shortest openings.
+        let kept: Vec<&Vec<u8>> = openings
+            .iter()
+            .filter(|o| {
+                !openings
+                    .iter()
+                    .any(|p| p.len() < o.len() && o.starts_with(p))
+            })
+            .collect();
+        self.openings = kept
+            .into_iter()
+            .filter(|o| !o.is_empty())
+            .map(|o| Finder::new(o).into_owned())
+            .collect();
+    }
+
+    /// Where the words of `text` start that may be wanted, in order: those opening with one of
+    /// [`Matcher::openings`] (ASCII case aside), and every word with a non-ASCII letter or digit,
+    /// which only the analyzer can fold.
+    fn candidates(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        self.starts.clear();
+        self.lower.clear();
+        self.lower.extend_from_slice(bytes);
+        self.lower.make_ascii_lowercase();
+        for finder in &self.openings {
+            for at in finder.find_iter(&self.lower) {
+                if text.is_char_boundary(at) && starts_word(text, at) {
+                    self.starts.push(at);
+                }
+            }
+        }
+        if !text.is_ascii() {
+            let mut i = 0;
+            while let Some(off) = bytes[i..].iter().position(|b| !b.is_ascii()) {
+                let at = i + off;
+                let c = text[at..].chars().next().unwrap_or(' ');
+                if c.is_alphanumeric() {
+                    self.starts.push(word_begin(text, at));
+                }
+                i = at + c.len_utf8();
+            }
+        }
+        self.starts.sort_unstable();
+        self.starts.dedup();
     }
 
     /// Byte ranges of the wanted words of `text`, with their analyzed form.
@@ -92,16 +150,18 @@ impl Matcher {
         // over-long runs dropped (RemoveLongFilter). ASCII words are tested against the heads
         // as they stand and lower-cased only when they pass; the rare others go through the
         // analyzer for folding first.
+        self.candidates(text);
         let mut folded = String::new();
-        for (run, ascii) in alphanumeric_runs(text) {
+        for i in 0..self.starts.len() {
+            let Some((run, ascii)) = alphanumeric_runs_from(text, self.starts[i]).next() else {
+                continue;
+            };
             let word = &text[run.clone()];
             if word.len() >= analyzer::MAX_TOKEN_BYTES {
                 continue;
             }
             if ascii {
-                if !self.first_bytes[usize::from(word.as_bytes()[0])]
-                    || !self.heads.iter().any(|h| h.admits(word.as_bytes()))
-                {
+                if !self.heads.iter().any(|h| h.admits(word.as_bytes())) {
                     continue;
                 }
                 folded.clear();
@@ -232,7 +292,7 @@ fn word_end(text: &str, i: usize) -> usize {
     }
 }
 
-/// How [`alphanumeric_runs`] sees a byte: an ASCII letter or digit, other ASCII, or part of
+/// How [`alphanumeric_runs_from`] sees a byte: an ASCII letter or digit, other ASCII, or part of
 /// a multi-byte char (decoded to tell).
 const ASCII_ALNUM: u8 = 1;
 const ASCII_OTHER: u8 = 0;
@@ -255,10 +315,29 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// Byte ranges of the maximal runs of alphanumeric chars, as tantivy's SimpleTokenizer splits,
-/// each with whether it is all ASCII.
-fn alphanumeric_runs(text: &str) -> Runs<'_> {
-    Runs { text, at: 0 }
+/// Byte ranges of the maximal runs of alphanumeric chars from byte `at` (a char boundary) on, as
+/// tantivy's SimpleTokenizer splits, each with whether it is all ASCII.
+fn alphanumeric_runs_from(text: &str, at: usize) -> Runs<'_> {
+    Runs { text, at }
+}
+
+/// Whether the char before byte `at` (a char boundary) is not a letter or digit.
+fn starts_word(text: &str, at: usize) -> bool {
+    !text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+}
+
+/// The start of the run of letters and digits that byte `at` (a char boundary) is in.
+fn word_begin(text: &str, mut at: usize) -> usize {
+    while let Some(c) = text[..at].chars().next_back() {
+        if !c.is_alphanumeric() {
+            break;
+        }
+        at -= c.len_utf8();
+    }
+    at
 }
 
 struct Runs<'a> {
@@ -455,6 +534,36 @@ mod tests {
                 .map(|(r, _)| r)
                 .collect();
             proptest::prop_assert_eq!(got, expected);
+        }
+
+        /// Prefixes too, and one matcher serves answer after answer.
+        #[test]
+        fn prefix_matching_agrees_with_the_analyzer(
+            texts in proptest::collection::vec("[a-zA-Z0-9 .,;'éüßÆℓ’-]{0,120}", 1..4),
+            pick in 0usize..5,
+            len in 1usize..4,
+        ) {
+            let mut prose = analyzer::prose();
+            let mut matcher = Matcher::new(&Wanted::default());
+            for text in &texts {
+                let all = analyzer::terms(&mut prose, text);
+                let prefixes: Vec<String> = all
+                    .iter()
+                    .skip(pick)
+                    .step_by(4)
+                    .map(|(_, t)| t.chars().take(len).collect())
+                    .collect();
+                let mut expected = Vec::new();
+                let mut stream = prose.token_stream(text);
+                while let Some(t) = stream.next() {
+                    if prefixes.iter().any(|p| t.text.starts_with(p.as_str())) {
+                        expected.push(t.offset_from..t.offset_to);
+                    }
+                }
+                matcher.begin(&Wanted { prose: HashSet::new(), prose_prefixes: prefixes });
+                let got: Vec<_> = matcher.matches(text).into_iter().map(|(r, _)| r).collect();
+                proptest::prop_assert_eq!(got, expected);
+            }
         }
     }
 
