@@ -12,6 +12,8 @@
 //! boosted `TermQuery`s (scores summed in another order may differ in the last bit); counting,
 //! explaining and every collector but top-k by score use that very `BooleanQuery`'s weight.
 
+use std::sync::{Mutex, PoisonError};
+
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -51,7 +53,10 @@ impl Query for TermUnion {
             };
             clauses.push((term.clone(), bm25));
         }
-        Ok(Box::new(TermUnionWeight { clauses }))
+        Ok(Box::new(TermUnionWeight {
+            clauses,
+            floor: Mutex::new(Score::MIN),
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -64,6 +69,9 @@ impl Query for TermUnion {
 struct TermUnionWeight {
     /// Each term with its BM25 weight (boost included); `None` when scores are not wanted.
     clauses: Vec<(Term, Option<Bm25Weight>)>,
+    /// The k-th best score of the segments searched so far: a paper of another segment that
+    /// scores below it cannot make the top k either, so later segments start from there.
+    floor: Mutex<Score>,
 }
 
 impl TermUnionWeight {
@@ -149,7 +157,17 @@ impl Weight for TermUnionWeight {
             }
             return Ok(());
         }
-        max_score(self.cursors(reader)?, threshold, callback);
+        let floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
+        // Just below: a paper scoring exactly the floor still ties, and a tie goes to the
+        // segment searched first only if that is the lower-numbered one.
+        let reached = max_score(
+            self.cursors(reader)?,
+            threshold,
+            floor.next_down(),
+            callback,
+        );
+        let mut floor = self.floor.lock().unwrap_or_else(PoisonError::into_inner);
+        *floor = floor.max(reached);
         Ok(())
     }
 }
@@ -323,16 +341,18 @@ impl Scorer for UnionScorer {
     }
 }
 
-/// Block-max MaxScore: calls `callback` with every paper that may score above `threshold`
-/// (at least every paper that does), in increasing id order; `callback` returns the new
-/// threshold.
+/// Block-max MaxScore: calls `callback` with every paper that scores above `threshold` and
+/// `floor` (and maybe others), in increasing id order; `callback` returns its new threshold,
+/// and the last one is returned.
 fn max_score(
     mut cursors: Vec<Cursor>,
-    mut threshold: Score,
+    mut reached: Score,
+    floor: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
-) {
+) -> Score {
+    let mut threshold = reached.max(floor);
     if cursors.is_empty() {
-        return;
+        return reached;
     }
     // Ascending best score: the first `essential` cursors are the non-essential ones, whose
     // best scores summed (`bound[i]` over cursors `..=i`) cannot beat the threshold alone.
@@ -361,7 +381,7 @@ fn max_score(
             .min()
             .unwrap_or(TERMINATED);
         if doc == TERMINATED {
-            return;
+            break;
         }
         // What the paper can score at most: its essential terms' block bounds, plus every
         // non-essential term at its best.
@@ -411,13 +431,15 @@ fn max_score(
             }
         }
         if score > threshold {
-            threshold = callback(doc, score);
+            reached = callback(doc, score);
+            threshold = reached.max(floor);
             essential += bound[essential..]
                 .iter()
                 .take_while(|&&b| b <= threshold)
                 .count();
         }
     }
+    reached
 }
 
 #[cfg(test)]
