@@ -313,9 +313,15 @@ pub fn run(
     // query it built, each in passes of its own over the whole set, alternating, single thread:
     // both then run in the same conditions (a query follows another query, not its own twin, and
     // not the fetch and snippet work of a full answer).
+    // tantivy's own form of each query: keyword queries rank with paperdex's MaxScore
+    // (`union`), and the bare search shows what tantivy's block-max WAND takes for them.
     let built: Vec<_> = runnable
         .iter()
-        .map(|q| engine.prepare(&q.text, false).map(|(b, _)| b))
+        .map(|q| {
+            engine
+                .prepare(&q.text, false)
+                .map(|(b, _)| crate::union::as_tantivy(b.query.as_ref()))
+        })
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut search_only = vec![Vec::with_capacity(opts.runs); runnable.len()];
@@ -335,7 +341,7 @@ pub fn run(
         for (i, b) in built.iter().enumerate() {
             let collector = TopDocs::with_limit(limit.max(1)).order_by_score();
             let t = Instant::now();
-            let top = searcher.search(b.query.as_ref(), &collector)?;
+            let top = searcher.search(b.as_ref(), &collector)?;
             bare[i].push(nanos(t.elapsed()));
             std::hint::black_box(top);
         }

@@ -746,8 +746,9 @@ impl QueryBuilder {
     }
 
     /// The queries any of which a leaf matches (one per field, or one per part of a split
-    /// word), each scoring on its own. Callers that OR them anyway add them flat: a boolean
-    /// query whose clauses are all terms can skip blocks with block-max WAND; nested ones not.
+    /// word), each scoring on its own. Callers that OR them anyway add them flat: an OR of
+    /// terms ranks as one [`TermUnion`] (or, nested, as tantivy's term union with block-max
+    /// WAND); an OR of nested ORs could skip nothing.
     fn leaf_alternatives(
         &mut self,
         scope: Scope,

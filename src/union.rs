@@ -16,7 +16,10 @@ use std::sync::{Mutex, PoisonError};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer,
+    TermQuery, Weight,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
@@ -34,6 +37,30 @@ impl TermUnion {
     /// The terms and boosts, in the order they were given.
     pub fn clauses(&self) -> &[(Term, Score)] {
         &self.clauses
+    }
+
+    /// The same union as tantivy's own query (ranked by its block-max WAND), to measure against.
+    pub fn to_boolean(&self) -> BooleanQuery {
+        BooleanQuery::new(
+            self.clauses
+                .iter()
+                .map(|(term, boost)| {
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        *boost,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `query` as tantivy alone would run it: a [`TermUnion`] becomes tantivy's boolean query.
+pub fn as_tantivy(query: &dyn Query) -> Box<dyn Query> {
+    match query.downcast_ref::<TermUnion>() {
+        Some(union) => Box::new(union.to_boolean()),
+        None => query.box_clone(),
     }
 }
 
@@ -448,8 +475,8 @@ mod tests {
 
     use proptest::prelude::*;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-    use tantivy::schema::{Field, IndexRecordOption, Schema, TEXT};
+    use tantivy::query::Query;
+    use tantivy::schema::{Field, Schema, TEXT};
     use tantivy::{doc, DocAddress, Index, IndexReader, Term};
 
     use super::TermUnion;
@@ -511,21 +538,6 @@ mod tests {
         })
     }
 
-    fn tantivy_union(clauses: &[(Term, f32)]) -> BooleanQuery {
-        BooleanQuery::new(
-            clauses
-                .iter()
-                .map(|(t, b)| {
-                    let q: Box<dyn Query> = Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
-                        *b,
-                    ));
-                    (Occur::Should, q)
-                })
-                .collect(),
-        )
-    }
-
     fn clauses_strategy() -> impl Strategy<Value = Vec<(usize, bool, f32)>> {
         proptest::collection::vec(
             (
@@ -556,7 +568,7 @@ mod tests {
                 })
                 .collect();
             let ours = TermUnion::new(clauses.clone());
-            let theirs = tantivy_union(&clauses);
+            let theirs = ours.to_boolean();
             let top = TopDocs::with_limit(k).order_by_score();
             let a: Vec<(f32, DocAddress)> = searcher.search(&ours, &top).unwrap();
             let b: Vec<(f32, DocAddress)> = searcher.search(&theirs, &top).unwrap();
