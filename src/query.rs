@@ -817,7 +817,7 @@ impl QueryBuilder {
                             .collect(),
                     )),
                     (_, 1) if scope != Scope::Abstract => {
-                        alternatives.push(self.term_alt(field, &terms[0].1));
+                        alternatives.push(self.term_alt(scope, field, &terms[0].1));
                         boost_from(&mut alternatives, first, boost);
                         continue;
                     }
@@ -831,7 +831,7 @@ impl QueryBuilder {
                                     in_abstract::Leaf::Terms(vec![(0, t.clone())], 0),
                                 ))
                             } else {
-                                self.term_alt(field, t)
+                                self.term_alt(scope, field, t)
                             });
                         }
                         boost_from(&mut alternatives, first, boost);
@@ -867,11 +867,14 @@ impl QueryBuilder {
     }
 
     /// One analyzed term of a field, as an alternative of a leaf.
-    fn term_alt(&self, field: Field, term: &str) -> Alt {
-        match self.ranking.bm25 {
-            Some(_) => Alt::Query(self.term_query(field, term)),
-            None => Alt::Term(Term::from_field_text(field, term), 1.0),
+    fn term_alt(&self, scope: Scope, field: Field, term: &str) -> Alt {
+        if self.ranking.bm25.is_some() {
+            return Alt::Query(self.term_query(field, term));
         }
+        // The ranking field holds the title: a title word of a plain word is in it too.
+        let within = (scope == Scope::Any && field == self.fields.title)
+            .then(|| Term::from_field_text(self.fields.text, term));
+        Alt::Term(Term::from_field_text(field, term), 1.0, within)
     }
 
     /// `query` (on the ranking field) restricted to papers whose abstract holds `leaf`.
@@ -885,9 +888,10 @@ impl QueryBuilder {
 }
 
 /// One way a leaf matches: a term of one field with a weight (most leaves, kept apart so that
-/// a whole query of them can be one [`TermUnion`]), or any other query.
+/// a whole query of them can be one [`TermUnion`]) and the term every paper it matches also
+/// has, if known; or any other query.
 enum Alt {
-    Term(Term, f32),
+    Term(Term, f32, Option<Term>),
     Query(Box<dyn Query>),
 }
 
@@ -896,7 +900,7 @@ impl Alt {
     /// so a boolean query of them keeps tantivy's block-max WAND.
     fn into_query(self) -> Box<dyn Query> {
         match self {
-            Alt::Term(term, boost) => {
+            Alt::Term(term, boost, _) => {
                 let q = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                 if boost == 1.0 {
                     q
@@ -916,7 +920,7 @@ fn boost_from(alternatives: &mut [Alt], first: usize, boost: f32) {
     }
     for alt in &mut alternatives[first..] {
         match alt {
-            Alt::Term(_, weight) => *weight *= boost,
+            Alt::Term(_, weight, _) => *weight *= boost,
             Alt::Query(q) => {
                 let inner = std::mem::replace(q, Box::new(AllQuery));
                 *q = Box::new(BoostQuery::new(inner, boost));
@@ -929,14 +933,28 @@ fn boost_from(alternatives: &mut [Alt], first: usize, boost: f32) {
 /// otherwise.
 fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
     if alternatives.iter().all(|a| matches!(a, Alt::Term(..))) {
-        let clauses = alternatives
-            .into_iter()
-            .filter_map(|a| match a {
-                Alt::Term(term, boost) => Some((term, boost)),
-                Alt::Query(_) => None,
+        let mut clauses = Vec::with_capacity(alternatives.len());
+        let mut within = Vec::with_capacity(alternatives.len());
+        for a in alternatives {
+            if let Alt::Term(term, boost, inside) = a {
+                clauses.push((term, boost));
+                within.push(inside);
+            }
+        }
+        let links: Vec<(usize, usize)> = within
+            .iter()
+            .enumerate()
+            .filter_map(|(i, inside)| {
+                let inside = inside.as_ref()?;
+                let j = clauses.iter().position(|(t, _)| t == inside)?;
+                Some((i, j))
             })
             .collect();
-        return Box::new(TermUnion::new(clauses));
+        let mut union = TermUnion::new(clauses);
+        for (i, j) in links {
+            union = union.within(i, j);
+        }
+        return Box::new(union);
     }
     Box::new(BooleanQuery::new(
         alternatives

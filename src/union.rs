@@ -27,11 +27,25 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 #[derive(Debug, Clone)]
 pub struct TermUnion {
     clauses: Vec<(Term, Score)>,
+    /// `within[i] = Some(j)`: every paper clause `i` matches, clause `j` matches too.
+    within: Vec<Option<usize>>,
 }
 
 impl TermUnion {
     pub fn new(clauses: Vec<(Term, Score)>) -> TermUnion {
-        TermUnion { clauses }
+        let within = vec![None; clauses.len()];
+        TermUnion { clauses, within }
+    }
+
+    /// Declares that clause `i` only matches papers clause `j` matches (a title word is also
+    /// in the ranking field). Ranking then treats the two as one clause with the sum of their
+    /// best scores, rather than as two independent chances to score: a tighter bound, so more
+    /// papers are passed over. Ignored if out of range or pointing at itself.
+    pub fn within(mut self, i: usize, j: usize) -> TermUnion {
+        if i != j && i < self.clauses.len() && j < self.clauses.len() && self.within[j].is_none() {
+            self.within[i] = Some(j);
+        }
+        self
     }
 
     /// The terms and boosts, in the order they were given.
@@ -82,6 +96,7 @@ impl Query for TermUnion {
         }
         Ok(Box::new(TermUnionWeight {
             clauses,
+            within: self.within.clone(),
             floor: Mutex::new(Score::MIN),
         }))
     }
@@ -96,6 +111,8 @@ impl Query for TermUnion {
 struct TermUnionWeight {
     /// Each term with its BM25 weight (boost included); `None` when scores are not wanted.
     clauses: Vec<(Term, Option<Bm25Weight>)>,
+    /// As [`TermUnion::within`].
+    within: Vec<Option<usize>>,
     /// The k-th best score of the segments searched so far: a paper of another segment that
     /// scores below it cannot make the top k either, so later segments start from there.
     floor: Mutex<Score>,
@@ -104,11 +121,17 @@ struct TermUnionWeight {
 impl TermUnionWeight {
     /// A cursor per term present in the segment.
     fn cursors(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Cursor>> {
+        Ok(self.clause_cursors(reader)?.into_iter().flatten().collect())
+    }
+
+    /// Each clause's cursor, `None` where its term is not in the segment.
+    fn clause_cursors(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Option<Cursor>>> {
         let mut cursors = Vec::with_capacity(self.clauses.len());
         for (term, bm25) in &self.clauses {
             let field = term.field();
             let inverted = reader.inverted_index(field)?;
             let Some(info) = inverted.get_term_info(term)? else {
+                cursors.push(None);
                 continue;
             };
             let postings =
@@ -117,9 +140,30 @@ impl TermUnionWeight {
                 (Some(_), Some(norms)) => norms,
                 _ => FieldNormReader::constant(reader.max_doc(), 1),
             };
-            cursors.push(Cursor::new(postings, norms, bm25.clone()));
+            cursors.push(Some(Cursor::new(postings, norms, bm25.clone())));
         }
         Ok(cursors)
+    }
+
+    /// The clauses present in the segment, each clause that only matches where another does
+    /// riding along with that one.
+    fn groups(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Group>> {
+        let mut cursors = self.clause_cursors(reader)?;
+        let mut followers: Vec<Vec<Cursor>> = (0..cursors.len()).map(|_| Vec::new()).collect();
+        for (i, within) in self.within.iter().enumerate() {
+            if let Some(j) = *within {
+                if cursors[j].is_some() {
+                    if let Some(c) = cursors[i].take() {
+                        followers[j].push(c);
+                    }
+                }
+            }
+        }
+        Ok(cursors
+            .into_iter()
+            .zip(followers)
+            .filter_map(|(lead, followers)| lead.map(|lead| Group::new(lead, followers)))
+            .collect())
     }
 }
 
@@ -187,12 +231,7 @@ impl Weight for TermUnionWeight {
         let floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
         // Just below: a paper scoring exactly the floor still ties, and a tie goes to the
         // segment searched first only if that is the lower-numbered one.
-        let reached = max_score(
-            self.cursors(reader)?,
-            threshold,
-            floor.next_down(),
-            callback,
-        );
+        let reached = max_score(self.groups(reader)?, threshold, floor.next_down(), callback);
         let mut floor = self.floor.lock().unwrap_or_else(PoisonError::into_inner);
         *floor = floor.max(reached);
         Ok(())
@@ -368,11 +407,55 @@ impl Scorer for UnionScorer {
     }
 }
 
+/// A clause with the clauses that only match where it does: they are looked up only for the
+/// papers it is in, and count as one clause scoring at most the sum of their best scores.
+struct Group {
+    lead: Cursor,
+    followers: Vec<Cursor>,
+    /// The followers' best scores, summed.
+    followers_max: Score,
+    /// The best score the group can give a paper.
+    max: Score,
+}
+
+impl Group {
+    fn new(lead: Cursor, followers: Vec<Cursor>) -> Group {
+        let followers_max: Score = followers.iter().map(|c| c.max).sum();
+        Group {
+            max: lead.max + followers_max,
+            lead,
+            followers,
+            followers_max,
+        }
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.lead.doc()
+    }
+
+    /// A bound on the group's score for every paper of the lead's current block.
+    fn block_max(&mut self) -> Score {
+        self.lead.block_max() + self.followers_max
+    }
+
+    /// The group's score for `doc`, where the lead is.
+    fn score(&mut self, doc: DocId) -> Score {
+        let mut score = self.lead.score();
+        for f in &mut self.followers {
+            if f.seek(doc) == doc {
+                score += f.score();
+            }
+        }
+        score
+    }
+}
+
 /// Block-max MaxScore: calls `callback` with every paper that scores above `threshold` and
 /// `floor` (and maybe others), in increasing id order; `callback` returns its new threshold,
 /// and the last one is returned.
 fn max_score(
-    mut cursors: Vec<Cursor>,
+    mut cursors: Vec<Group>,
     mut reached: Score,
     floor: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
@@ -424,7 +507,7 @@ fn max_score(
             let mut next = TERMINATED;
             for c in &cursors[essential..] {
                 let d = c.doc();
-                next = next.min(match c.block_end() {
+                next = next.min(match c.lead.block_end() {
                     _ if d != doc => d,
                     TERMINATED => TERMINATED,
                     last => last + 1,
@@ -432,7 +515,7 @@ fn max_score(
             }
             for c in &mut cursors[essential..] {
                 if c.doc() == doc {
-                    c.seek(next);
+                    c.lead.seek(next);
                 }
             }
             continue;
@@ -440,8 +523,8 @@ fn max_score(
         let mut score: Score = 0.0;
         for c in &mut cursors[essential..] {
             if c.doc() == doc {
-                score += c.score();
-                c.advance();
+                score += c.score(doc);
+                c.lead.advance();
             }
         }
         // The non-essential terms, best first, while the paper can still make it.
@@ -450,11 +533,8 @@ fn max_score(
                 break;
             }
             let c = &mut cursors[i];
-            if c.doc() < doc {
-                c.seek(doc);
-            }
-            if c.doc() == doc {
-                score += c.score();
+            if c.lead.seek(doc) == doc {
+                score += c.score(doc);
             }
         }
         if score > threshold {
@@ -524,8 +604,9 @@ mod tests {
             };
             for segment in 0..3 {
                 for i in 0..1500u64 {
-                    let b = words(1 + (i * 7919) % 60);
+                    // As in paperdex's ranking field, the body holds the title.
                     let t = words(1 + i % 6);
+                    let b = format!("{t} {}", words(1 + (i * 7919) % 60));
                     writer.add_document(doc!(body => b, title => t)).unwrap();
                 }
                 if segment == 1 {
@@ -555,7 +636,7 @@ mod tests {
         /// MaxScore finds the top papers tantivy's block-max WAND finds, with the same scores
         /// (but for the last bits of a sum taken in another order), and counts alike.
         #[test]
-        fn ranks_as_tantivy_does(picked in clauses_strategy(), k in 1usize..40) {
+        fn ranks_as_tantivy_does(picked in clauses_strategy(), k in 1usize..40, link in any::<bool>()) {
             let (_, reader, body, title) = index();
             let searcher = reader.searcher();
             let clauses: Vec<(Term, f32)> = picked
@@ -567,7 +648,17 @@ mod tests {
                     (Term::from_field_text(field, word), boost)
                 })
                 .collect();
-            let ours = TermUnion::new(clauses.clone());
+            let mut ours = TermUnion::new(clauses.clone());
+            if link {
+                // A title word rides along with the same word of the body, as paperdex's
+                // keyword queries declare it.
+                for (i, &(w, in_title, _)) in picked.iter().enumerate() {
+                    let body_clause = picked.iter().position(|&(v, t, _)| v == w && !t);
+                    if let (true, Some(j)) = (in_title, body_clause) {
+                        ours = ours.within(i, j);
+                    }
+                }
+            }
             let theirs = ours.to_boolean();
             let top = TopDocs::with_limit(k).order_by_score();
             let a: Vec<(f32, DocAddress)> = searcher.search(&ours, &top).unwrap();
