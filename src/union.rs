@@ -15,7 +15,9 @@
 use std::sync::{Mutex, PoisonError};
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::index::SegmentId;
+use tantivy::postings::{BlockSegmentPostings, TermInfo};
+use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
     Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer,
     TermQuery, Weight,
@@ -81,22 +83,54 @@ pub fn as_tantivy(query: &dyn Query) -> Box<dyn Query> {
 impl Query for TermUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let mut clauses = Vec::with_capacity(self.clauses.len());
-        for (term, boost) in &self.clauses {
-            let bm25 = match scoring {
-                EnableScoring::Enabled {
-                    statistics_provider,
-                    ..
-                } => Some(
-                    Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?
-                        .boost_by(*boost),
-                ),
-                EnableScoring::Disabled { .. } => None,
-            };
-            clauses.push((term.clone(), bm25));
+        let mut segments = Vec::new();
+        match scoring {
+            // The searcher's own statistics: each term is looked up once per segment, for its
+            // document frequency and then for its postings (tantivy looks it up twice).
+            EnableScoring::Enabled {
+                searcher,
+                statistics_provider,
+            } if std::ptr::addr_eq(statistics_provider, searcher) => {
+                for reader in searcher.segment_readers() {
+                    let mut infos = Vec::with_capacity(self.clauses.len());
+                    for (term, _) in &self.clauses {
+                        infos.push(reader.inverted_index(term.field())?.get_term_info(term)?);
+                    }
+                    segments.push((reader.segment_id(), infos));
+                }
+                let docs = searcher.total_num_docs()?;
+                for (i, (term, boost)) in self.clauses.iter().enumerate() {
+                    let doc_freq: u64 = segments
+                        .iter()
+                        .filter_map(|(_, infos)| infos[i].as_ref())
+                        .map(|info| u64::from(info.doc_freq))
+                        .sum();
+                    // As `Bm25Weight::for_terms` computes it for one term.
+                    let tokens = searcher.total_num_tokens(term.field())?;
+                    let average = tokens as Score / docs as Score;
+                    let bm25 = Bm25Weight::for_one_term(doc_freq, docs, average).boost_by(*boost);
+                    clauses.push((term.clone(), Some(bm25)));
+                }
+            }
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => {
+                for (term, boost) in &self.clauses {
+                    let bm25 =
+                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?
+                            .boost_by(*boost);
+                    clauses.push((term.clone(), Some(bm25)));
+                }
+            }
+            EnableScoring::Disabled { .. } => {
+                clauses.extend(self.clauses.iter().map(|(term, _)| (term.clone(), None)));
+            }
         }
         Ok(Box::new(TermUnionWeight {
             clauses,
             within: self.within.clone(),
+            segments,
             floor: Mutex::new(Score::MIN),
         }))
     }
@@ -113,6 +147,8 @@ struct TermUnionWeight {
     clauses: Vec<(Term, Option<Bm25Weight>)>,
     /// As [`TermUnion::within`].
     within: Vec<Option<usize>>,
+    /// Each segment's term infos, clause by clause, when looked up already.
+    segments: Vec<(SegmentId, Vec<Option<TermInfo>>)>,
     /// The k-th best score of the segments searched so far: a paper of another segment that
     /// scores below it cannot make the top k either, so later segments start from there.
     floor: Mutex<Score>,
@@ -127,10 +163,19 @@ impl TermUnionWeight {
     /// Each clause's cursor, `None` where its term is not in the segment.
     fn clause_cursors(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Option<Cursor>>> {
         let mut cursors = Vec::with_capacity(self.clauses.len());
-        for (term, bm25) in &self.clauses {
+        let known = self
+            .segments
+            .iter()
+            .find(|(id, _)| *id == reader.segment_id())
+            .map(|(_, infos)| infos);
+        for (i, (term, bm25)) in self.clauses.iter().enumerate() {
             let field = term.field();
             let inverted = reader.inverted_index(field)?;
-            let Some(info) = inverted.get_term_info(term)? else {
+            let info = match known {
+                Some(infos) => infos[i].clone(),
+                None => inverted.get_term_info(term)?,
+            };
+            let Some(info) = info else {
                 cursors.push(None);
                 continue;
             };
@@ -560,6 +605,7 @@ mod tests {
     use tantivy::{doc, DocAddress, Index, IndexReader, Term};
 
     use super::TermUnion;
+    use tantivy::query::Bm25StatisticsProvider;
 
     const WORDS: [&str; 12] = [
         "model",
@@ -628,6 +674,42 @@ mod tests {
             ),
             1..7,
         )
+    }
+
+    /// Statistics from elsewhere (another shard's, say): the same as tantivy's term queries
+    /// given the same statistics, here the searcher's own seen through another provider.
+    #[test]
+    fn other_statistics_are_used_as_given() {
+        struct Via<'a>(&'a tantivy::Searcher);
+        impl Bm25StatisticsProvider for Via<'_> {
+            fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+                self.0.total_num_tokens(field)
+            }
+            fn total_num_docs(&self) -> tantivy::Result<u64> {
+                self.0.total_num_docs()
+            }
+            fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+                self.0.doc_freq(term)
+            }
+        }
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        let union = TermUnion::new(vec![
+            (Term::from_field_text(*body, "graph"), 1.0),
+            (Term::from_field_text(*title, "graph"), 0.2),
+            (Term::from_field_text(*body, "drift"), 1.0),
+        ])
+        .within(1, 0);
+        let top = TopDocs::with_limit(10).order_by_score();
+        let direct = searcher.search(&union, &top).unwrap();
+        let via = searcher
+            .search_with_statistics_provider(&union, &top, &Via(&searcher))
+            .unwrap();
+        let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+        assert_eq!(direct.len(), 10);
+        assert_eq!(direct, via);
+        let ids = |v: &[(f32, DocAddress)]| v.iter().map(|(_, d)| *d).collect::<Vec<_>>();
+        assert_eq!(ids(&direct), ids(&theirs));
     }
 
     proptest! {
