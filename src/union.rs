@@ -6,21 +6,24 @@
 //! [`TermUnion`] ranks with block-max MaxScore instead (Turtle and Flood's MaxScore with block
 //! bounds, as Lucene does for disjunctions): clauses whose best possible scores together cannot
 //! reach the current k-th best score are only looked up for papers the others found, and
-//! stretches where the found clauses' block bounds fall short are skipped.
+//! stretches where the found clauses' block bounds fall short are skipped. Three things make
+//! the bounds tighter than a plain MaxScore's: a title word rides along with the same word of
+//! the ranking field ([`TermUnion::within`]: it is only ever where that one is), so the two
+//! count as one clause; each segment after the first starts from the k-th best score of those
+//! before; and terms are looked up once per segment.
 //!
 //! Invariant: the same papers with the same scores as tantivy's `BooleanQuery` of the same
 //! boosted `TermQuery`s (scores summed in another order may differ in the last bit); counting,
-//! explaining and every collector but top-k by score use that very `BooleanQuery`'s weight.
+//! explaining and collectors other than top-k by score use a plain union of the same cursors.
 
 use std::sync::{Mutex, PoisonError};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
-use tantivy::query::Bm25StatisticsProvider;
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer,
-    TermQuery, Weight,
+    Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation,
+    Occur, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
