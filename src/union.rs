@@ -85,7 +85,8 @@ pub fn as_tantivy(query: &dyn Query) -> Box<dyn Query> {
 
 impl Query for TermUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let mut clauses = Vec::with_capacity(self.clauses.len());
+        let mut clauses: Vec<(Term, Score)> = Vec::with_capacity(self.clauses.len());
+        let mut plain = Vec::with_capacity(self.clauses.len());
         let mut segments = Vec::new();
         match scoring {
             // The searcher's own statistics: each term is looked up once per segment, for its
@@ -111,8 +112,8 @@ impl Query for TermUnion {
                     // As `Bm25Weight::for_terms` computes it for one term.
                     let tokens = searcher.total_num_tokens(term.field())?;
                     let average = tokens as Score / docs as Score;
-                    let bm25 = Bm25Weight::for_one_term(doc_freq, docs, average).boost_by(*boost);
-                    clauses.push((term.clone(), Some(bm25)));
+                    plain.push(Some(Bm25Weight::for_one_term(doc_freq, docs, average)));
+                    clauses.push((term.clone(), *boost));
                 }
             }
             EnableScoring::Enabled {
@@ -121,15 +122,26 @@ impl Query for TermUnion {
             } => {
                 for (term, boost) in &self.clauses {
                     let bm25 =
-                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?
-                            .boost_by(*boost);
-                    clauses.push((term.clone(), Some(bm25)));
+                        Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
+                    plain.push(Some(bm25));
+                    clauses.push((term.clone(), *boost));
                 }
             }
             EnableScoring::Disabled { .. } => {
-                clauses.extend(self.clauses.iter().map(|(term, _)| (term.clone(), None)));
+                plain.extend(self.clauses.iter().map(|_| None));
+                clauses.extend(self.clauses.iter().cloned());
             }
         }
+        let clauses = clauses
+            .into_iter()
+            .zip(plain)
+            .map(|((term, boost), plain)| WeightedTerm {
+                bm25: plain.as_ref().map(|w| w.boost_by(boost)),
+                term,
+                boost,
+                plain,
+            })
+            .collect();
         Ok(Box::new(TermUnionWeight {
             clauses,
             within: self.within.clone(),
@@ -145,9 +157,19 @@ impl Query for TermUnion {
     }
 }
 
+/// A clause of the union, ready to score.
+struct WeightedTerm {
+    term: Term,
+    boost: Score,
+    /// BM25's weight times the boost; `None` when scores are not wanted.
+    bm25: Option<Bm25Weight>,
+    /// Without the boost, to explain a score as tantivy's boosted term query does.
+    plain: Option<Bm25Weight>,
+}
+
 struct TermUnionWeight {
     /// Each term with its BM25 weight (boost included); `None` when scores are not wanted.
-    clauses: Vec<(Term, Option<Bm25Weight>)>,
+    clauses: Vec<WeightedTerm>,
     /// As [`TermUnion::within`].
     within: Vec<Option<usize>>,
     /// Each segment's term infos, clause by clause, when looked up already.
@@ -171,7 +193,7 @@ impl TermUnionWeight {
             .iter()
             .find(|(id, _)| *id == reader.segment_id())
             .map(|(_, infos)| infos);
-        for (i, (term, bm25)) in self.clauses.iter().enumerate() {
+        for (i, WeightedTerm { term, bm25, .. }) in self.clauses.iter().enumerate() {
             let field = term.field();
             let inverted = reader.inverted_index(field)?;
             let info = match known {
@@ -230,18 +252,30 @@ impl Weight for TermUnionWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut cursors = self.cursors(reader)?;
+        let cursors = self.clause_cursors(reader)?;
         let mut details = Vec::new();
         let mut sum = 0.0;
-        for (c, (term, _)) in cursors.iter_mut().zip(&self.clauses) {
+        for (c, clause) in cursors.into_iter().zip(&self.clauses) {
+            let Some(mut c) = c else {
+                continue;
+            };
             if c.seek(doc) != doc {
                 continue;
             }
-            let Some(bm25) = &c.bm25 else {
+            let Some(plain) = &clause.plain else {
                 return Ok(Explanation::new("TermUnion with no scoring", 1.0));
             };
-            let mut e = bm25.explain(c.norms.fieldnorm_id(doc), c.freq());
-            e.add_context(format!("Term={term:?}"));
+            // As tantivy explains a (boosted) term query.
+            let mut e = plain.explain(c.norms.fieldnorm_id(doc), c.freq());
+            e.add_context(format!("Term={:?}", clause.term));
+            if clause.boost != 1.0 {
+                let mut boosted = Explanation::new_with_string(
+                    format!("Boost x{} of ...", clause.boost),
+                    e.value() * clause.boost,
+                );
+                boosted.add_detail(e);
+                e = boosted;
+            }
             sum += e.value();
             details.push(e);
         }
@@ -263,7 +297,7 @@ impl Weight for TermUnionWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        if self.clauses.iter().any(|(_, bm25)| bm25.is_none()) {
+        if self.clauses.iter().any(|c| c.bm25.is_none()) {
             let mut scorer = self.scorer(reader, 1.0)?;
             let mut threshold = threshold;
             let mut doc = scorer.doc();
@@ -677,6 +711,31 @@ mod tests {
             ),
             1..7,
         )
+    }
+
+    /// An explanation names each matching clause's own term, boosted clauses as tantivy shows
+    /// them, even when an earlier clause's term is in no paper at all.
+    #[test]
+    fn explanations_name_the_matching_terms() {
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        let union = TermUnion::new(vec![
+            (Term::from_field_text(*body, "absent"), 1.0),
+            (Term::from_field_text(*title, "vision"), 0.2),
+            (Term::from_field_text(*body, "vision"), 1.0),
+        ]);
+        let top = searcher
+            .search(&union, &TopDocs::with_limit(1).order_by_score())
+            .unwrap();
+        let (score, address) = top[0];
+        let explanation = union.explain(&searcher, address).unwrap();
+        let json = explanation.to_pretty_json();
+        assert!((explanation.value() - score).abs() < 1e-4, "{json}");
+        assert!(!json.contains("absent"), "{json}");
+        assert!(json.contains("Boost x0.2 of ..."), "{json}");
+        assert_eq!(json.matches("vision").count(), 2, "{json}");
+        let theirs = union.to_boolean().explain(&searcher, address).unwrap();
+        assert!((theirs.value() - explanation.value()).abs() < 1e-4);
     }
 
     /// Statistics from elsewhere (another shard's, say): the same as tantivy's term queries
