@@ -625,6 +625,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
             drop_stopwords: args.stopwords.unwrap_or(defaults.ranking.drop_stopwords),
             glue_words: args.glue_words.unwrap_or(defaults.ranking.glue_words),
             title_boost: args.title_boost.unwrap_or(defaults.ranking.title_boost),
+            title_in_text: args.title_weight.unwrap_or(defaults.title_weight) > 0,
             bm25: match (args.k1, args.b) {
                 (Some(k1), Some(b)) => Some(Bm25Params { k1, b }),
                 _ => defaults.ranking.bm25,

@@ -533,6 +533,9 @@ pub struct Ranking {
     /// Weight of a match in the title field, added to the match in the ranking field
     /// (0: the title counts only through the ranking field).
     pub title_boost: f32,
+    /// The ranking field holds the title (as every index paperdex builds does; `eval
+    /// --title-weight 0` builds one without), so a title word is always in it too.
+    pub title_in_text: bool,
     /// BM25 parameters other than tantivy's fixed k1 = 1.2, b = 0.75 (slower: no block-max WAND).
     pub bm25: Option<Bm25Params>,
     /// Pseudo-relevance feedback (RM3) for plain-word queries.
@@ -550,6 +553,7 @@ impl Default for Ranking {
             drop_stopwords: true,
             glue_words: false,
             title_boost: TITLE_BOOST,
+            title_in_text: true,
             bm25: None,
             feedback: None,
         }
@@ -871,10 +875,15 @@ impl QueryBuilder {
         if self.ranking.bm25.is_some() {
             return Alt::Query(self.term_query(field, term));
         }
-        // The ranking field holds the title: a title word of a plain word is in it too.
-        let within = (scope == Scope::Any && field == self.fields.title)
-            .then(|| Term::from_field_text(self.fields.text, term));
-        Alt::Term(Term::from_field_text(field, term), 1.0, within)
+        // When the ranking field holds the title, a title word of a plain word is in it too.
+        let within =
+            (scope == Scope::Any && field == self.fields.title && self.ranking.title_in_text)
+                .then(|| Term::from_field_text(self.fields.text, term));
+        Alt::Term {
+            term: Term::from_field_text(field, term),
+            boost: 1.0,
+            within,
+        }
     }
 
     /// `query` (on the ranking field) restricted to papers whose abstract holds `leaf`.
@@ -887,11 +896,15 @@ impl QueryBuilder {
     }
 }
 
-/// One way a leaf matches: a term of one field with a weight (most leaves, kept apart so that
-/// a whole query of them can be one [`TermUnion`]) and the term every paper it matches also
-/// has, if known; or any other query.
+/// One way a leaf matches: a term of one field (most leaves, kept apart so that a whole query
+/// of them can be one [`TermUnion`]), or any other query.
 enum Alt {
-    Term(Term, f32, Option<Term>),
+    Term {
+        term: Term,
+        boost: f32,
+        /// A term every paper this one matches also has, if known.
+        within: Option<Term>,
+    },
     Query(Box<dyn Query>),
 }
 
@@ -900,7 +913,7 @@ impl Alt {
     /// so a boolean query of them keeps tantivy's block-max WAND.
     fn into_query(self) -> Box<dyn Query> {
         match self {
-            Alt::Term(term, boost, _) => {
+            Alt::Term { term, boost, .. } => {
                 let q = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
                 if boost == 1.0 {
                     q
@@ -920,7 +933,7 @@ fn boost_from(alternatives: &mut [Alt], first: usize, boost: f32) {
     }
     for alt in &mut alternatives[first..] {
         match alt {
-            Alt::Term(_, weight, _) => *weight *= boost,
+            Alt::Term { boost: weight, .. } => *weight *= boost,
             Alt::Query(q) => {
                 let inner = std::mem::replace(q, Box::new(AllQuery));
                 *q = Box::new(BoostQuery::new(inner, boost));
@@ -932,11 +945,16 @@ fn boost_from(alternatives: &mut [Alt], first: usize, boost: f32) {
 /// The OR of `alternatives`: one [`TermUnion`] when they are all terms, a boolean query
 /// otherwise.
 fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
-    if alternatives.iter().all(|a| matches!(a, Alt::Term(..))) {
+    if alternatives.iter().all(|a| matches!(a, Alt::Term { .. })) {
         let mut clauses = Vec::with_capacity(alternatives.len());
         let mut within = Vec::with_capacity(alternatives.len());
         for a in alternatives {
-            if let Alt::Term(term, boost, inside) = a {
+            if let Alt::Term {
+                term,
+                boost,
+                within: inside,
+            } = a
+            {
                 clauses.push((term, boost));
                 within.push(inside);
             }
@@ -1068,6 +1086,41 @@ mod tests {
         assert_eq!(
             parse("data drift", true).unwrap().expr.unwrap(),
             Expr::And(vec![word("data", 0..4), word("drift", 5..10)])
+        );
+    }
+
+    /// An index whose ranking field lacks the title (`eval --title-weight 0`): a paper whose
+    /// word is only in its title is still found, and ranked as tantivy ranks it.
+    #[test]
+    fn a_title_only_word_counts_when_the_ranking_field_has_no_title() {
+        use tantivy::collector::{Count, TopDocs};
+        let (index, fields) = crate::index::create_in_ram();
+        let mut writer = crate::ingest::writer(&index, 1, 16 << 20).unwrap();
+        for (id, title, abstract_text) in [("a", "graph", "foo"), ("b", "bar", "graph")] {
+            let paper = crate::paper::Paper {
+                id: id.into(),
+                title: title.into(),
+                abstract_text: abstract_text.into(),
+                ..Default::default()
+            };
+            writer
+                .add_document(crate::ingest::weighted_document(&fields, &paper, 0))
+                .unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let ranking = Ranking {
+            title_in_text: false,
+            ..Ranking::default()
+        };
+        let built = QueryBuilder::new(fields, ranking)
+            .build(&expr("graph"))
+            .unwrap();
+        let top = TopDocs::with_limit(10).order_by_score();
+        assert_eq!(searcher.search(built.query.as_ref(), &Count).unwrap(), 2);
+        assert_eq!(
+            searcher.search(built.query.as_ref(), &top).unwrap().len(),
+            2
         );
     }
 

@@ -47,6 +47,8 @@ pub struct Matcher {
     lower: Vec<u8>,
     /// Scratch: where the candidate words start.
     starts: Vec<usize>,
+    /// Every word is a candidate (a wanted term is empty).
+    every_word: bool,
     /// Stems of the words stemmed since [`Matcher::begin`]: the ten abstracts of one answer
     /// repeat their words (`networks` a dozen times), and Snowball is the costly part.
     stems: FxHashMap<String, String>,
@@ -63,6 +65,7 @@ impl Matcher {
             openings: Vec::new(),
             lower: Vec::new(),
             starts: Vec::new(),
+            every_word: false,
             stems: FxHashMap::default(),
         };
         m.begin(wanted);
@@ -93,6 +96,8 @@ impl Matcher {
         }
         openings.sort();
         openings.dedup();
+        // An empty term (the analyzer makes none) would admit every word.
+        self.every_word = openings.iter().any(Vec::is_empty);
         // `ab` finds every word `abc` finds: keep only the shortest openings.
         let kept: Vec<&Vec<u8>> = openings
             .iter()
@@ -118,6 +123,11 @@ impl Matcher {
         self.lower.clear();
         self.lower.extend_from_slice(bytes);
         self.lower.make_ascii_lowercase();
+        if self.every_word {
+            self.starts
+                .extend(alphanumeric_runs_from(text, 0).map(|(run, _)| run.start));
+            return;
+        }
         for finder in &self.openings {
             for at in finder.find_iter(&self.lower) {
                 if text.is_char_boundary(at) && starts_word(text, at) {
@@ -130,10 +140,16 @@ impl Matcher {
             while let Some(off) = bytes[i..].iter().position(|b| !b.is_ascii()) {
                 let at = i + off;
                 let c = text[at..].chars().next().unwrap_or(' ');
-                if c.is_alphanumeric() {
-                    self.starts.push(word_begin(text, at));
-                }
                 i = at + c.len_utf8();
+                if c.is_alphanumeric() {
+                    let start = word_begin(text, at);
+                    self.starts.push(start);
+                    // On past the word: walking back from each of its chars would take time
+                    // growing with the square of its length (a long run of CJK, say).
+                    if let Some((run, _)) = alphanumeric_runs_from(text, start).next() {
+                        i = i.max(run.end);
+                    }
+                }
             }
         }
         self.starts.sort_unstable();
@@ -511,6 +527,26 @@ mod tests {
             .collect();
         assert_eq!(got, expected);
         assert_eq!(got.len(), 8);
+    }
+
+    #[test]
+    fn an_empty_wanted_term_does_not_hide_the_others() {
+        let w = Wanted {
+            prose: ["".to_string(), "network".to_string()]
+                .into_iter()
+                .collect(),
+            prose_prefixes: Vec::new(),
+        };
+        let found = Matcher::new(&w).matches("Graph networks and a network.");
+        assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn a_long_run_of_non_ascii_letters_is_one_word() {
+        // 20,000 CJK chars with no break (walking back from each of them took 1.5 s).
+        let text: String = "漢字".repeat(10_000) + " drift 漢字drift";
+        let found = Matcher::new(&wanted(&["drift"])).matches(&text);
+        assert_eq!(found.len(), 1);
     }
 
     proptest::proptest! {

@@ -45,17 +45,21 @@ impl TermUnion {
     /// Declares that clause `i` only matches papers clause `j` matches (a title word is also
     /// in the ranking field). Ranking then treats the two as one clause with the sum of their
     /// best scores, rather than as two independent chances to score: a tighter bound, so more
-    /// papers are passed over. Ignored if out of range or pointing at itself.
+    /// papers are passed over. Links are one level deep: ignored if out of range, pointing at
+    /// itself, if `i` is linked already, or if it would make a chain (`j` rides along with
+    /// another clause, or another rides along with `i`).
     pub fn within(mut self, i: usize, j: usize) -> TermUnion {
-        if i != j && i < self.clauses.len() && j < self.clauses.len() && self.within[j].is_none() {
+        let n = self.clauses.len();
+        if i != j
+            && i < n
+            && j < n
+            && self.within[i].is_none()
+            && self.within[j].is_none()
+            && !self.within.contains(&Some(i))
+        {
             self.within[i] = Some(j);
         }
         self
-    }
-
-    /// The terms and boosts, in the order they were given.
-    pub fn clauses(&self) -> &[(Term, Score)] {
-        &self.clauses
     }
 
     /// The same union as tantivy's own query (ranked by its block-max WAND), to measure against.
@@ -94,7 +98,7 @@ impl Query for TermUnion {
             EnableScoring::Enabled {
                 searcher,
                 statistics_provider,
-            } if std::ptr::addr_eq(statistics_provider, searcher) => {
+            } if is_searcher(statistics_provider, searcher) => {
                 for reader in searcher.segment_readers() {
                     let mut infos = Vec::with_capacity(self.clauses.len());
                     for (term, _) in &self.clauses {
@@ -167,15 +171,26 @@ struct WeightedTerm {
     plain: Option<Bm25Weight>,
 }
 
+/// Whether the statistics are the searcher's own (`Searcher::search` passes the searcher as
+/// its own provider). A provider at the searcher's address that is not it would hold it as its
+/// first field, and then be larger than it; only a newtype around this very searcher, with
+/// statistics of its own, would pass for it. (Vtables cannot tell: each crate has its own.)
+fn is_searcher(provider: &dyn Bm25StatisticsProvider, searcher: &tantivy::Searcher) -> bool {
+    std::ptr::addr_eq(provider, searcher)
+        && std::mem::size_of_val(provider) == std::mem::size_of::<tantivy::Searcher>()
+}
+
 struct TermUnionWeight {
-    /// Each term with its BM25 weight (boost included); `None` when scores are not wanted.
     clauses: Vec<WeightedTerm>,
     /// As [`TermUnion::within`].
     within: Vec<Option<usize>>,
     /// Each segment's term infos, clause by clause, when looked up already.
     segments: Vec<(SegmentId, Vec<Option<TermInfo>>)>,
     /// The k-th best score of the segments searched so far: a paper of another segment that
-    /// scores below it cannot make the top k either, so later segments start from there.
+    /// scores below it cannot make the top k either, so later segments start from there. This
+    /// holds for a top k taken over all segments together (tantivy's `TopDocs`, the only
+    /// collector that calls `for_each_pruning`), not for a collector keeping each segment's
+    /// own top k.
     floor: Mutex<Score>,
 }
 
@@ -245,7 +260,6 @@ impl Weight for TermUnionWeight {
                 if let Some(bm25) = &mut c.bm25 {
                     *bm25 = bm25.boost_by(boost);
                 }
-                c.max *= boost;
             }
         }
         Ok(Box::new(UnionScorer::new(cursors)))
@@ -711,6 +725,29 @@ mod tests {
             ),
             1..7,
         )
+    }
+
+    /// Links are one level deep: a chain is refused, and ranking stays tantivy's.
+    #[test]
+    fn a_chain_of_links_is_refused() {
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        let union = TermUnion::new(vec![
+            (Term::from_field_text(*title, "data"), 0.2),
+            (Term::from_field_text(*body, "data"), 1.0),
+            (Term::from_field_text(*body, "model"), 1.0),
+        ])
+        .within(0, 1)
+        .within(1, 2)
+        .within(2, 0);
+        let top = TopDocs::with_limit(20).order_by_score();
+        let ours = searcher.search(&union, &top).unwrap();
+        let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+        let scores = |v: &[(f32, DocAddress)]| v.iter().map(|(s, _)| *s).collect::<Vec<_>>();
+        for (a, b) in scores(&ours).iter().zip(scores(&theirs)) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+        assert_eq!(ours.len(), theirs.len());
     }
 
     /// An explanation names each matching clause's own term, boosted clauses as tantivy shows
