@@ -312,9 +312,9 @@ pub fn run(
     // The search part on its own (parse, build, top-K), then a bare tantivy search of the
     // query it built, each in passes of its own over the whole set, alternating, single thread:
     // both then run in the same conditions (a query follows another query, not its own twin, and
-    // not the fetch and snippet work of a full answer).
-    // tantivy's own form of each query: keyword queries rank with paperdex's MaxScore
-    // (`union`), and the bare search shows what tantivy's block-max WAND takes for them.
+    // not the fetch and snippet work of a full answer). The bare search runs tantivy's own form
+    // of each query: paperdex ranks keyword queries with its MaxScore (`union`), and the bare
+    // search shows what tantivy's block-max WAND takes for them.
     let built: Vec<_> = runnable
         .iter()
         .map(|q| {

@@ -245,6 +245,12 @@ pub fn create_in_ram() -> (Index, Fields) {
 /// tests.
 #[cfg(test)]
 pub(crate) fn ram_index_of(papers: &[(&str, &str)]) -> (Index, Fields) {
+    ram_index_weighted(papers, crate::ingest::TITLE_WEIGHT)
+}
+
+/// As [`ram_index_of`], with the title written `title_weight` times into the ranking field.
+#[cfg(test)]
+pub(crate) fn ram_index_weighted(papers: &[(&str, &str)], title_weight: usize) -> (Index, Fields) {
     let (index, fields) = create_in_ram();
     let mut writer = crate::ingest::writer(&index, 1, 16 << 20).unwrap();
     for (i, (title, abstract_text)) in papers.iter().enumerate() {
@@ -255,7 +261,11 @@ pub(crate) fn ram_index_of(papers: &[(&str, &str)]) -> (Index, Fields) {
             ..Default::default()
         };
         writer
-            .add_document(crate::ingest::document(&fields, &paper))
+            .add_document(crate::ingest::weighted_document(
+                &fields,
+                &paper,
+                title_weight,
+            ))
             .unwrap();
     }
     writer.commit().unwrap();

@@ -1094,20 +1094,8 @@ mod tests {
     #[test]
     fn a_title_only_word_counts_when_the_ranking_field_has_no_title() {
         use tantivy::collector::{Count, TopDocs};
-        let (index, fields) = crate::index::create_in_ram();
-        let mut writer = crate::ingest::writer(&index, 1, 16 << 20).unwrap();
-        for (id, title, abstract_text) in [("a", "graph", "foo"), ("b", "bar", "graph")] {
-            let paper = crate::paper::Paper {
-                id: id.into(),
-                title: title.into(),
-                abstract_text: abstract_text.into(),
-                ..Default::default()
-            };
-            writer
-                .add_document(crate::ingest::weighted_document(&fields, &paper, 0))
-                .unwrap();
-        }
-        writer.commit().unwrap();
+        let (index, fields) =
+            crate::index::ram_index_weighted(&[("graph", "foo"), ("bar", "graph")], 0);
         let searcher = index.reader().unwrap().searcher();
         let ranking = Ranking {
             title_in_text: false,

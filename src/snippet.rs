@@ -120,14 +120,14 @@ impl Matcher {
     fn candidates(&mut self, text: &str) {
         let bytes = text.as_bytes();
         self.starts.clear();
-        self.lower.clear();
-        self.lower.extend_from_slice(bytes);
-        self.lower.make_ascii_lowercase();
         if self.every_word {
             self.starts
                 .extend(alphanumeric_runs_from(text, 0).map(|(run, _)| run.start));
             return;
         }
+        self.lower.clear();
+        self.lower.extend_from_slice(bytes);
+        self.lower.make_ascii_lowercase();
         for finder in &self.openings {
             for at in finder.find_iter(&self.lower) {
                 if text.is_char_boundary(at) && starts_word(text, at) {

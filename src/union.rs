@@ -89,8 +89,7 @@ pub fn as_tantivy(query: &dyn Query) -> Box<dyn Query> {
 
 impl Query for TermUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let mut clauses: Vec<(Term, Score)> = Vec::with_capacity(self.clauses.len());
-        let mut plain = Vec::with_capacity(self.clauses.len());
+        let mut plain: Vec<Option<Bm25Weight>> = Vec::with_capacity(self.clauses.len());
         let mut segments = Vec::new();
         match scoring {
             // The searcher's own statistics: each term is looked up once per segment, for its
@@ -107,7 +106,7 @@ impl Query for TermUnion {
                     segments.push((reader.segment_id(), infos));
                 }
                 let docs = searcher.total_num_docs()?;
-                for (i, (term, boost)) in self.clauses.iter().enumerate() {
+                for (i, (term, _)) in self.clauses.iter().enumerate() {
                     let doc_freq: u64 = segments
                         .iter()
                         .filter_map(|(_, infos)| infos[i].as_ref())
@@ -117,32 +116,28 @@ impl Query for TermUnion {
                     let tokens = searcher.total_num_tokens(term.field())?;
                     let average = tokens as Score / docs as Score;
                     plain.push(Some(Bm25Weight::for_one_term(doc_freq, docs, average)));
-                    clauses.push((term.clone(), *boost));
                 }
             }
             EnableScoring::Enabled {
                 statistics_provider,
                 ..
             } => {
-                for (term, boost) in &self.clauses {
+                for (term, _) in &self.clauses {
                     let bm25 =
                         Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
                     plain.push(Some(bm25));
-                    clauses.push((term.clone(), *boost));
                 }
             }
-            EnableScoring::Disabled { .. } => {
-                plain.extend(self.clauses.iter().map(|_| None));
-                clauses.extend(self.clauses.iter().cloned());
-            }
+            EnableScoring::Disabled { .. } => plain.resize(self.clauses.len(), None),
         }
-        let clauses = clauses
-            .into_iter()
+        let clauses = self
+            .clauses
+            .iter()
             .zip(plain)
             .map(|((term, boost), plain)| WeightedTerm {
-                bm25: plain.as_ref().map(|w| w.boost_by(boost)),
-                term,
-                boost,
+                bm25: plain.as_ref().map(|w| w.boost_by(*boost)),
+                term: term.clone(),
+                boost: *boost,
                 plain,
             })
             .collect();
@@ -311,19 +306,6 @@ impl Weight for TermUnionWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        if self.clauses.iter().any(|c| c.bm25.is_none()) {
-            let mut scorer = self.scorer(reader, 1.0)?;
-            let mut threshold = threshold;
-            let mut doc = scorer.doc();
-            while doc != TERMINATED {
-                let score = scorer.score();
-                if score > threshold {
-                    threshold = callback(doc, score);
-                }
-                doc = scorer.advance();
-            }
-            return Ok(());
-        }
         let floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
         // Just below: a paper scoring exactly the floor still ties, and a tie goes to the
         // segment searched first only if that is the lower-numbered one.
@@ -551,26 +533,26 @@ impl Group {
 /// `floor` (and maybe others), in increasing id order; `callback` returns its new threshold,
 /// and the last one is returned.
 fn max_score(
-    mut cursors: Vec<Group>,
+    mut groups: Vec<Group>,
     mut reached: Score,
     floor: Score,
     callback: &mut dyn FnMut(DocId, Score) -> Score,
 ) -> Score {
     let mut threshold = reached.max(floor);
-    if cursors.is_empty() {
+    if groups.is_empty() {
         return reached;
     }
-    // Ascending best score: the first `essential` cursors are the non-essential ones, whose
-    // best scores summed (`bound[i]` over cursors `..=i`) cannot beat the threshold alone.
-    cursors.sort_by(|a, b| a.max.total_cmp(&b.max));
-    let bound: Vec<Score> = cursors
+    // Ascending best score: the first `essential` groups are the non-essential ones, whose
+    // best scores summed (`bound[i]` over groups `..=i`) cannot beat the threshold alone.
+    groups.sort_by(|a, b| a.max.total_cmp(&b.max));
+    let bound: Vec<Score> = groups
         .iter()
         .scan(0.0, |sum, c| {
             *sum += c.max;
             Some(*sum)
         })
         .collect();
-    let n = cursors.len();
+    let n = groups.len();
     let mut essential = bound.iter().take_while(|&&b| b <= threshold).count();
     let below = |essential: usize| {
         if essential == 0 {
@@ -581,7 +563,7 @@ fn max_score(
     };
     while essential < n {
         // The next paper any essential term is in.
-        let doc = cursors[essential..]
+        let doc = groups[essential..]
             .iter()
             .map(|c| c.doc())
             .min()
@@ -592,7 +574,7 @@ fn max_score(
         // What the paper can score at most: its essential terms' block bounds, plus every
         // non-essential term at its best.
         let mut upper = below(essential);
-        for c in &mut cursors[essential..] {
+        for c in &mut groups[essential..] {
             if c.doc() == doc {
                 upper += c.block_max();
             }
@@ -601,7 +583,7 @@ fn max_score(
             // No paper before the end of the shortest of those blocks (or the next paper of
             // another essential term) can do better: skip there.
             let mut next = TERMINATED;
-            for c in &cursors[essential..] {
+            for c in &groups[essential..] {
                 let d = c.doc();
                 next = next.min(match c.lead.block_end() {
                     _ if d != doc => d,
@@ -609,7 +591,7 @@ fn max_score(
                     last => last + 1,
                 });
             }
-            for c in &mut cursors[essential..] {
+            for c in &mut groups[essential..] {
                 if c.doc() == doc {
                     c.lead.seek(next);
                 }
@@ -617,7 +599,7 @@ fn max_score(
             continue;
         }
         let mut score: Score = 0.0;
-        for c in &mut cursors[essential..] {
+        for c in &mut groups[essential..] {
             if c.doc() == doc {
                 score += c.score(doc);
                 c.lead.advance();
@@ -628,7 +610,7 @@ fn max_score(
             if score + bound[i] <= threshold {
                 break;
             }
-            let c = &mut cursors[i];
+            let c = &mut groups[i];
             if c.lead.seek(doc) == doc {
                 score += c.score(doc);
             }
