@@ -155,6 +155,9 @@ fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
     assert_eq!((s.read, s.added, s.updated, s.documents), (2, 1, 1, 1));
     assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
     assert!(found(dir.path(), "firstversion").is_empty());
+    // The first version is gone from the files too, not only marked deleted.
+    let st = stats(dir.path());
+    assert_eq!((st.documents, st.deleted, st.segments), (1, 0, 1));
 }
 
 #[test]
