@@ -49,9 +49,12 @@ pub struct Matcher {
     starts: Vec<usize>,
     /// Every word is a candidate (a wanted term is empty).
     every_word: bool,
-    /// Stems of the words stemmed since [`Matcher::begin`]: the ten abstracts of one answer
-    /// repeat their words (`networks` a dozen times), and Snowball is the costly part.
-    stems: FxHashMap<String, String>,
+    /// What each word folded since [`Matcher::begin`] came to: the id of its stem in
+    /// [`Matcher::matched`] when that is wanted. The ten abstracts of one answer repeat their
+    /// words (`networks` a dozen times), and Snowball is the costly part.
+    verdicts: FxHashMap<String, Option<u32>>,
+    /// The wanted stems found since [`Matcher::begin`] (a prefix matches several).
+    matched: Vec<String>,
 }
 
 impl Matcher {
@@ -66,7 +69,8 @@ impl Matcher {
             lower: Vec::new(),
             starts: Vec::new(),
             every_word: false,
-            stems: FxHashMap::default(),
+            verdicts: FxHashMap::default(),
+            matched: Vec::new(),
         };
         m.begin(wanted);
         m
@@ -77,7 +81,8 @@ impl Matcher {
     /// that one answer's work never speeds up the next one's.
     pub fn begin(&mut self, wanted: &Wanted) {
         self.wanted.clone_from(wanted);
-        self.stems.clear();
+        self.verdicts.clear();
+        self.matched.clear();
         self.heads = wanted
             .prose
             .iter()
@@ -156,8 +161,9 @@ impl Matcher {
         self.starts.dedup();
     }
 
-    /// Byte ranges of the wanted words of `text`, with their analyzed form.
-    pub fn matches(&mut self, text: &str) -> Vec<(Range<usize>, String)> {
+    /// Byte ranges of the wanted words of `text`, each with the id of its analyzed form (the
+    /// same id for the same form within an answer).
+    pub fn matches(&mut self, text: &str) -> Vec<(Range<usize>, u32)> {
         let mut out = Vec::new();
         if self.heads.is_empty() {
             return out;
@@ -193,22 +199,41 @@ impl Matcher {
                     continue;
                 }
             }
-            if !self.stems.contains_key(folded.as_str()) {
-                let stemmed = self.stemmer.stem(&folded).into_owned();
-                self.stems.insert(folded.clone(), stemmed);
-            }
-            let term = self.stems[folded.as_str()].as_str();
-            if self.wanted.prose.contains(term)
-                || self
-                    .wanted
-                    .prose_prefixes
-                    .iter()
-                    .any(|p| term.starts_with(p.as_str()))
-            {
-                out.push((run, term.to_string()));
+            let verdict = match self.verdicts.get(folded.as_str()) {
+                Some(&v) => v,
+                None => {
+                    let v = self.judge(&folded);
+                    self.verdicts.insert(folded.clone(), v);
+                    v
+                }
+            };
+            if let Some(id) = verdict {
+                out.push((run, id));
             }
         }
         out
+    }
+
+    /// Stems a folded word: the id of its stem when that is wanted.
+    fn judge(&mut self, folded: &str) -> Option<u32> {
+        let term = self.stemmer.stem(folded);
+        let wanted = self.wanted.prose.contains(term.as_ref())
+            || self
+                .wanted
+                .prose_prefixes
+                .iter()
+                .any(|p| term.starts_with(p.as_str()));
+        if !wanted {
+            return None;
+        }
+        let id = match self.matched.iter().position(|m| *m == term) {
+            Some(i) => i,
+            None => {
+                self.matched.push(term.into_owned());
+                self.matched.len() - 1
+            }
+        };
+        u32::try_from(id).ok()
     }
 
     /// Byte ranges of every wanted word of a short text (a title).
@@ -407,18 +432,18 @@ impl Iterator for Runs<'_> {
 }
 
 /// Cuts the snippet around the matches found.
-fn window(text: &str, found: Vec<(Range<usize>, String)>) -> Highlighted {
+fn window(text: &str, found: Vec<(Range<usize>, u32)>) -> Highlighted {
     let (mut start, mut end) = (0, word_end(text, SNIPPET_BYTES));
     if !found.is_empty() {
         // Slide a window over the matches: for each first match, the matches that fit after it,
         // counted by distinct term then by number. Few distinct terms: a short list beats a map.
         let mut best = (0usize, 0usize, 0usize);
-        let mut counts: Vec<(&str, usize)> = Vec::new();
+        let mut counts: Vec<(u32, usize)> = Vec::new();
         let mut end_at = 0;
         for (i, (first, _)) in found.iter().enumerate() {
             let limit = first.start + SNIPPET_BYTES - LEAD_BYTES;
             while end_at < found.len() && found[end_at].0.end <= limit {
-                let term = found[end_at].1.as_str();
+                let term = found[end_at].1;
                 match counts.iter_mut().find(|(t, _)| *t == term) {
                     Some((_, c)) => *c += 1,
                     None => counts.push((term, 1)),
