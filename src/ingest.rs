@@ -369,6 +369,9 @@ pub fn commit_as_one(index: &Index, mut writer: IndexWriter) -> Result<()> {
         .context("listing index segments")?;
     if metas.len() > 1 || metas.iter().any(|m| m.has_deletes()) {
         let segments: Vec<_> = metas.iter().map(|m| m.id()).collect();
+        // tantivy deletes the merged segments' files after the merge, but not while anything
+        // holds their metadata: the index would be left twice its size.
+        drop(metas);
         writer
             .merge(&segments)
             .wait()

@@ -158,6 +158,26 @@ fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
     // The first version is gone from the files too, not only marked deleted.
     let st = stats(dir.path());
     assert_eq!((st.documents, st.deleted, st.segments), (1, 0, 1));
+    assert_eq!(segment_files_on_disk(&dir.path().join("idx")), 1);
+}
+
+/// How many segments have files in the index's generation directory (live or not).
+fn segment_files_on_disk(index: &Path) -> usize {
+    let mut ids = std::collections::HashSet::new();
+    for entry in fs::read_dir(index).unwrap().flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("gen-") {
+            continue;
+        }
+        for file in fs::read_dir(entry.path()).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            if let Some((id, _)) = name.split_once('.') {
+                if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+    }
+    ids.len()
 }
 
 #[test]
