@@ -110,6 +110,11 @@ pub struct IndexArgs {
           value_parser = parse_memory)]
     pub memory: usize,
 
+    /// Merge the index into one segment when done (and drop replaced papers): slower to
+    /// build, faster to search
+    #[arg(long)]
+    pub merge: bool,
+
     /// Print the summary as one JSON object on stdout
     #[arg(long)]
     pub json: bool,

@@ -356,6 +356,7 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
             .map_or_else(ingest::default_threads, usize::from),
         memory_mb: args.memory,
         skip_invalid: args.skip_invalid,
+        merge: args.merge,
         progress: true,
     };
     let summary =

@@ -97,9 +97,7 @@ pub struct Report {
 pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields)> {
     let (index, fields) = index::create_in_ram();
     let threads = crate::ingest::default_threads();
-    let writer = ingest::writer(&index, threads, threads * 128 * 1024 * 1024)?;
-    // Laid out as `paperdex index` lays out a fresh build.
-    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    let mut writer = ingest::writer(&index, threads, threads * 128 * 1024 * 1024)?;
     for source in sources::discover(&[corpus.to_path_buf()])? {
         for record in sources::open(&source)? {
             // A judged collection may hold records with no text (Cranfield has two): they
@@ -116,7 +114,8 @@ pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields
             }
         }
     }
-    ingest::commit_as_one(&index, writer)?;
+    writer.commit().context("committing the index")?;
+    writer.wait_merging_threads().context("merging")?;
     Ok((index, fields))
 }
 

@@ -50,6 +50,8 @@ pub struct IngestOptions {
     pub skip_invalid: bool,
     /// Show a progress bar (only ever drawn when stderr is a terminal).
     pub progress: bool,
+    /// Merge the index into one segment when done ([`merge_all`]).
+    pub merge: bool,
 }
 
 impl Default for IngestOptions {
@@ -60,6 +62,7 @@ impl Default for IngestOptions {
             memory_mb: DEFAULT_MEMORY_MB,
             skip_invalid: false,
             progress: true,
+            merge: false,
         }
     }
 }
@@ -311,8 +314,10 @@ fn build_aside(
         let (index, fields) = index::create_tantivy(&path)?;
         let total_bytes = input_bytes(found);
         let mut writer = writer_for(&index, opts, total_bytes)?;
-        // Segments are merged once, into one, when everything is in (`commit_as_one`).
-        writer.set_merge_policy(Box::new(NoMergePolicy));
+        if opts.merge {
+            // Merged once, into one, when everything is in.
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+        }
         let mut seen = HashSet::new();
         let mut summary = feed(found, total_bytes, opts, |paper| {
             let fresh = seen.insert(id_hash(&paper.id));
@@ -330,7 +335,13 @@ fn build_aside(
         if !summary.problems.is_empty() && !opts.skip_invalid {
             return Ok(summary);
         }
-        commit_as_one(&index, writer)?;
+        writer.commit().context("committing the index")?;
+        if opts.merge {
+            merge_all(&mut writer)?;
+        }
+        writer
+            .wait_merging_threads()
+            .context("merging index segments")?;
         summary.removed = old_ids.len() as u64 - (summary.updated.min(old_ids.len() as u64));
         Ok(summary)
     })();
@@ -356,15 +367,15 @@ fn build_aside(
     finish(home, summary)
 }
 
-/// Commits a fresh build (written with `NoMergePolicy`) and merges its segments, one per
-/// indexing thread and flush, into one, as Lucene's force-merge does for a collection written
-/// once and searched often: a query then looks each term up once instead of once per segment
-/// and ranks one list of papers, and papers replaced by a later record of their id are purged.
-/// On paperlists (87,669 abstracts, two segments) keyword queries' search part took 0.93 x the
-/// time, at 1M abstracts (four segments) 0.86 x (BENCHMARKS.md).
-pub fn commit_as_one(index: &Index, mut writer: IndexWriter) -> Result<()> {
-    writer.commit().context("committing the index")?;
-    let metas = index
+/// Merges every segment of the committed index into one, dropping deleted papers, as Lucene's
+/// force-merge does for a collection written once and searched often (`index --merge`): a
+/// query then looks each term up once instead of once per segment and ranks one list of
+/// papers. On paperlists (87,669 abstracts, two segments) the search part of keyword queries
+/// took 0.93 x the time, at 1M abstracts (four segments) 0.9 x; the build took 1.4 x as long
+/// (BENCHMARKS.md), which is why it is not the default.
+fn merge_all(writer: &mut IndexWriter) -> Result<()> {
+    let metas = writer
+        .index()
         .searchable_segment_metas()
         .context("listing index segments")?;
     if metas.len() > 1 || metas.iter().any(|m| m.has_deletes()) {
@@ -377,9 +388,7 @@ pub fn commit_as_one(index: &Index, mut writer: IndexWriter) -> Result<()> {
             .wait()
             .context("merging index segments")?;
     }
-    writer
-        .wait_merging_threads()
-        .context("merging index segments")
+    Ok(())
 }
 
 /// `--add` on an existing index: upserts in place and commits once.
@@ -423,21 +432,25 @@ fn add_in_place(
         manifest.sources.retain(|s| s.path != stamp.path);
         manifest.sources.push(stamp);
     }
-    commit_in_place(home, lock, writer, manifest)?;
+    commit_in_place(home, lock, writer, manifest, opts.merge)?;
     drop(previous);
     finish(home, summary)
 }
 
-/// Commits an in-place write (`--add`, `remove`) with `manifest`, stamped now, and publishes
-/// the manifest.
+/// Commits an in-place write (`--add`, `remove`) with `manifest`, stamped now, merges the
+/// index into one segment if asked, and publishes the manifest.
 fn commit_in_place(
     home: &IndexHome,
     lock: &WriteLock,
     mut writer: IndexWriter,
     mut manifest: Manifest,
+    merge: bool,
 ) -> Result<()> {
     manifest.built_at = index::unix_now();
     index::commit_with_manifest(&mut writer, &manifest)?;
+    if merge {
+        merge_all(&mut writer)?;
+    }
     writer
         .wait_merging_threads()
         .context("merging index segments")?;
@@ -597,7 +610,7 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         }
     }
     if !removed.is_empty() {
-        commit_in_place(home, &lock, writer, opened.manifest.clone())?;
+        commit_in_place(home, &lock, writer, opened.manifest.clone(), false)?;
     }
     Ok((removed, missing))
 }
@@ -617,7 +630,7 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_build_is_one_segment_without_replaced_papers() {
+    fn merging_leaves_one_segment_without_replaced_papers() {
         let (index, fields) = index::create_in_ram();
         let mut writer = writer(&index, 1, 16 << 20).unwrap();
         writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -636,7 +649,9 @@ mod tests {
         add_document(&mut writer, document(&fields, &paper("p0-0"))).unwrap();
         assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
 
-        commit_as_one(&index, writer).unwrap();
+        writer.commit().unwrap();
+        merge_all(&mut writer).unwrap();
+        writer.wait_merging_threads().unwrap();
         let metas = index.searchable_segment_metas().unwrap();
         assert_eq!(metas.len(), 1);
         assert_eq!((metas[0].num_docs(), metas[0].num_deleted_docs()), (30, 0));

@@ -155,10 +155,48 @@ fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
     assert_eq!((s.read, s.added, s.updated, s.documents), (2, 1, 1, 1));
     assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
     assert!(found(dir.path(), "firstversion").is_empty());
+}
+
+#[test]
+fn merge_makes_a_fresh_build_one_segment_without_replaced_papers() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("dup.jsonl");
+    fs::write(
+        &path,
+        [paper("p-1", "firstversion"), paper("p-1", "secondversion")].join("\n"),
+    )
+    .unwrap();
+    index(dir.path(), &["--merge", path.to_str().unwrap()]);
     // The first version is gone from the files too, not only marked deleted.
     let st = stats(dir.path());
     assert_eq!((st.documents, st.deleted, st.segments), (1, 0, 1));
     assert_eq!(segment_files_on_disk(&dir.path().join("idx")), 1);
+    assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
+}
+
+#[test]
+fn merge_after_adds_leaves_one_segment() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 50);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    for round in 0..3 {
+        let b = corpus(
+            dir.path(),
+            &format!("b{round}.jsonl"),
+            &format!("b{round}"),
+            5,
+        );
+        index(dir.path(), &["--add", b.to_str().unwrap()]);
+    }
+    assert!(stats(dir.path()).segments > 1);
+    let changed = dir.path().join("changed.jsonl");
+    fs::write(&changed, paper("a-1", "rewritten")).unwrap();
+    index(dir.path(), &["--add", "--merge", changed.to_str().unwrap()]);
+    let st = stats(dir.path());
+    assert_eq!((st.documents, st.deleted, st.segments), (65, 0, 1));
+    assert_eq!(segment_files_on_disk(&dir.path().join("idx")), 1);
+    assert_eq!(found(dir.path(), "rewritten"), ["a-1"]);
+    assert_eq!(found(dir.path(), "id:b2-4"), ["b2-4"]);
 }
 
 /// How many segments have files in the index's generation directory (live or not).
