@@ -370,9 +370,9 @@ fn build_aside(
 /// Merges every segment of the committed index into one, dropping deleted papers, as Lucene's
 /// force-merge does for a collection written once and searched often (`index --merge`): a
 /// query then looks each term up once instead of once per segment and ranks one list of
-/// papers. On paperlists (87,669 abstracts, two segments) the search part of keyword queries
-/// took 0.93 x the time, at 1M abstracts (four segments) 0.9 x; the build took 1.4 x as long
-/// (BENCHMARKS.md), which is why it is not the default.
+/// papers. On paperlists (87,669 abstracts, two segments) the search part of queries took
+/// 0.93 x the time, at 1M abstracts (four segments) 0.88 x; the build took 1.3 x and 1.4 x as
+/// long (BENCHMARKS.md), which is why it is not the default.
 fn merge_all(writer: &mut IndexWriter) -> Result<()> {
     let metas = writer
         .index()
