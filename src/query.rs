@@ -784,6 +784,8 @@ impl QueryBuilder {
             }
         };
         let mut alternatives: Vec<Alt> = Vec::new();
+        // The ranking field and the title share the prose analyzer: analyze once for both.
+        let mut prose_terms: Option<Vec<(usize, String)>> = None;
         for &(field, is_prose) in targets {
             // The title is also in the ranking field: its own clause only adds weight.
             let boost = if scope == Scope::Any && field == f.title {
@@ -801,8 +803,15 @@ impl QueryBuilder {
                 Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
                 Leaf::Phrase(p, slop) => (p.as_str(), *slop),
             };
-            let terms = analyzer::terms(analyzer, text);
-            if positive && is_prose {
+            let fresh = !is_prose || prose_terms.is_none();
+            let terms = match &prose_terms {
+                Some(t) if is_prose => t.clone(),
+                _ => analyzer::terms(analyzer, text),
+            };
+            if is_prose && fresh {
+                prose_terms = Some(terms.clone());
+            }
+            if positive && is_prose && fresh {
                 match leaf {
                     Leaf::Prefix(_) => wanted
                         .prose_prefixes
