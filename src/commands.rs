@@ -388,6 +388,11 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     for p in &s.problems {
         eprintln!("paperdex: skipped {p}");
     }
+    if let Some(why) = &s.merge_failed {
+        eprintln!(
+            "paperdex: warning: the index is complete but could not be merged into one segment: {why}"
+        );
+    }
     let rate = if s.seconds > 0.0 {
         s.read as f64 / s.seconds
     } else {

@@ -112,6 +112,10 @@ pub struct IngestSummary {
     pub index_bytes: u64,
     /// The first invalid records, as `file:line: what is wrong`.
     pub problems: Vec<String>,
+    /// Why `--merge` could not merge the index (it is complete all the same, in several
+    /// segments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_failed: Option<String>,
 }
 
 /// Turns a paper into the tantivy document that indexes and stores it.
@@ -337,7 +341,7 @@ fn build_aside(
         }
         writer.commit().context("committing the index")?;
         if opts.merge {
-            merge_all(&mut writer)?;
+            summary.merge_failed = merge_all(&mut writer).err().map(|e| format!("{e:#}"));
         }
         writer
             .wait_merging_threads()
@@ -372,7 +376,9 @@ fn build_aside(
 /// query then looks each term up once instead of once per segment and ranks one list of
 /// papers. On paperlists (87,669 abstracts, two segments) the search part of queries took
 /// 0.93 x the time, at 1M abstracts (four segments) 0.88 x; the build took 1.3 x and 1.4 x as
-/// long (BENCHMARKS.md), which is why it is not the default.
+/// long (BENCHMARKS.md), which is why it is not the default. It needs free disk space for a
+/// second copy of the index while it runs; when it fails (a full disk), the index stays as
+/// committed, in several segments, and the caller says so.
 fn merge_all(writer: &mut IndexWriter) -> Result<()> {
     let metas = writer
         .index()
@@ -383,10 +389,11 @@ fn merge_all(writer: &mut IndexWriter) -> Result<()> {
         // tantivy deletes the merged segments' files after the merge, but not while anything
         // holds their metadata: the index would be left twice its size.
         drop(metas);
-        writer
-            .merge(&segments)
-            .wait()
-            .context("merging index segments")?;
+        if let Err(e) = writer.merge(&segments).wait() {
+            // What the merge wrote before it failed is in no commit: free the space it took.
+            let _ = writer.garbage_collect_files().wait();
+            return Err(anyhow::Error::new(e).context("merging index segments"));
+        }
     }
     Ok(())
 }
@@ -404,8 +411,12 @@ fn add_in_place(
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
+    if opts.merge {
+        // No merge of tantivy's own racing the one of all segments after the commit.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+    }
     let mut seen = HashSet::new();
-    let summary = feed(found, total_bytes, opts, |paper| {
+    let mut summary = feed(found, total_bytes, opts, |paper| {
         let repeated = !seen.insert(id_hash(&paper.id));
         let known = repeated || contains_id(&searcher, &fields, &paper.id)?;
         if known {
@@ -432,29 +443,33 @@ fn add_in_place(
         manifest.sources.retain(|s| s.path != stamp.path);
         manifest.sources.push(stamp);
     }
-    commit_in_place(home, lock, writer, manifest, opts.merge)?;
+    summary.merge_failed = commit_in_place(home, lock, writer, manifest, opts.merge)?;
     drop(previous);
     finish(home, summary)
 }
 
 /// Commits an in-place write (`--add`, `remove`) with `manifest`, stamped now, merges the
-/// index into one segment if asked, and publishes the manifest.
+/// index into one segment if asked, and publishes the manifest. Returns why the merge failed,
+/// if it did: the write is committed all the same.
 fn commit_in_place(
     home: &IndexHome,
     lock: &WriteLock,
     mut writer: IndexWriter,
     mut manifest: Manifest,
     merge: bool,
-) -> Result<()> {
+) -> Result<Option<String>> {
     manifest.built_at = index::unix_now();
     index::commit_with_manifest(&mut writer, &manifest)?;
-    if merge {
-        merge_all(&mut writer)?;
-    }
+    let merge_failed = if merge {
+        merge_all(&mut writer).err().map(|e| format!("{e:#}"))
+    } else {
+        None
+    };
     writer
         .wait_merging_threads()
         .context("merging index segments")?;
-    home.publish(&manifest, lock)
+    home.publish(&manifest, lock)?;
+    Ok(merge_failed)
 }
 
 fn finish(home: &IndexHome, mut summary: IngestSummary) -> Result<IngestSummary> {

@@ -784,8 +784,26 @@ impl QueryBuilder {
             }
         };
         let mut alternatives: Vec<Alt> = Vec::new();
-        // The ranking field and the title share the prose analyzer: analyze once for both.
-        let mut prose_terms: Option<Vec<(usize, String)>> = None;
+        let (text, slop) = match leaf {
+            Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
+            Leaf::Phrase(p, slop) => (p.as_str(), *slop),
+        };
+        // The ranking field and the title share the prose analyzer: analyzed once for both.
+        let prose_terms = if targets.iter().any(|&(_, is_prose)| is_prose) {
+            analyzer::terms(&mut self.prose, text)
+        } else {
+            Vec::new()
+        };
+        if positive {
+            match leaf {
+                Leaf::Prefix(_) => wanted
+                    .prose_prefixes
+                    .extend(prose_terms.last().map(|(_, t)| t.clone())),
+                _ => wanted
+                    .prose
+                    .extend(prose_terms.iter().map(|(_, t)| t.clone())),
+            }
+        }
         for &(field, is_prose) in targets {
             // The title is also in the ranking field: its own clause only adds weight.
             let boost = if scope == Scope::Any && field == f.title {
@@ -794,31 +812,13 @@ impl QueryBuilder {
                 1.0
             };
             let first = alternatives.len();
-            let analyzer = if is_prose {
-                &mut self.prose
+            let names_terms;
+            let terms = if is_prose {
+                &prose_terms
             } else {
-                &mut self.names
+                names_terms = analyzer::terms(&mut self.names, text);
+                &names_terms
             };
-            let (text, slop) = match leaf {
-                Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
-                Leaf::Phrase(p, slop) => (p.as_str(), *slop),
-            };
-            let fresh = !is_prose || prose_terms.is_none();
-            let terms = match &prose_terms {
-                Some(t) if is_prose => t.clone(),
-                _ => analyzer::terms(analyzer, text),
-            };
-            if is_prose && fresh {
-                prose_terms = Some(terms.clone());
-            }
-            if positive && is_prose && fresh {
-                match leaf {
-                    Leaf::Prefix(_) => wanted
-                        .prose_prefixes
-                        .extend(terms.last().map(|(_, t)| t.clone())),
-                    _ => wanted.prose.extend(terms.iter().map(|(_, t)| t.clone())),
-                }
-            }
             let q: Box<dyn Query> =
                 match (leaf, terms.len()) {
                     (_, 0) => continue,
@@ -836,7 +836,7 @@ impl QueryBuilder {
                     }
                     (_, 1) => self.term_query(field, &terms[0].1),
                     (Leaf::Word(_), _) if !self.ranking.glue_words => {
-                        for (_, t) in &terms {
+                        for (_, t) in terms {
                             alternatives.push(if scope == Scope::Abstract {
                                 let q = self.term_query(field, t);
                                 Alt::Query(self.in_abstract(
@@ -867,7 +867,7 @@ impl QueryBuilder {
                     Leaf::Prefix(_) => {
                         in_abstract::Leaf::Terms(terms[..terms.len() - 1].to_vec(), 0)
                     }
-                    _ => in_abstract::Leaf::Terms(terms, slop),
+                    _ => in_abstract::Leaf::Terms(terms.clone(), slop),
                 };
                 self.in_abstract(q, must_hold)
             } else {

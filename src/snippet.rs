@@ -52,7 +52,7 @@ pub struct Matcher {
     /// What each word folded since [`Matcher::begin`] came to: the id of its stem in
     /// [`Matcher::matched`] when that is wanted. The ten abstracts of one answer repeat their
     /// words (`networks` a dozen times), and Snowball is the costly part.
-    verdicts: FxHashMap<String, Option<u32>>,
+    verdicts: FxHashMap<String, Option<usize>>,
     /// The wanted stems found since [`Matcher::begin`] (a prefix matches several).
     matched: Vec<String>,
 }
@@ -163,7 +163,7 @@ impl Matcher {
 
     /// Byte ranges of the wanted words of `text`, each with the id of its analyzed form (the
     /// same id for the same form within an answer).
-    pub fn matches(&mut self, text: &str) -> Vec<(Range<usize>, u32)> {
+    pub fn matches(&mut self, text: &str) -> Vec<(Range<usize>, usize)> {
         let mut out = Vec::new();
         if self.heads.is_empty() {
             return out;
@@ -215,7 +215,7 @@ impl Matcher {
     }
 
     /// Stems a folded word: the id of its stem when that is wanted.
-    fn judge(&mut self, folded: &str) -> Option<u32> {
+    fn judge(&mut self, folded: &str) -> Option<usize> {
         let term = self.stemmer.stem(folded);
         let wanted = self.wanted.prose.contains(term.as_ref())
             || self
@@ -226,14 +226,13 @@ impl Matcher {
         if !wanted {
             return None;
         }
-        let id = match self.matched.iter().position(|m| *m == term) {
+        Some(match self.matched.iter().position(|m| *m == term) {
             Some(i) => i,
             None => {
                 self.matched.push(term.into_owned());
                 self.matched.len() - 1
             }
-        };
-        u32::try_from(id).ok()
+        })
     }
 
     /// Byte ranges of every wanted word of a short text (a title).
@@ -432,13 +431,13 @@ impl Iterator for Runs<'_> {
 }
 
 /// Cuts the snippet around the matches found.
-fn window(text: &str, found: Vec<(Range<usize>, u32)>) -> Highlighted {
+fn window(text: &str, found: Vec<(Range<usize>, usize)>) -> Highlighted {
     let (mut start, mut end) = (0, word_end(text, SNIPPET_BYTES));
     if !found.is_empty() {
         // Slide a window over the matches: for each first match, the matches that fit after it,
         // counted by distinct term then by number. Few distinct terms: a short list beats a map.
         let mut best = (0usize, 0usize, 0usize);
-        let mut counts: Vec<(u32, usize)> = Vec::new();
+        let mut counts: Vec<(usize, usize)> = Vec::new();
         let mut end_at = 0;
         for (i, (first, _)) in found.iter().enumerate() {
             let limit = first.start + SNIPPET_BYTES - LEAD_BYTES;

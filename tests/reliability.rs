@@ -1203,3 +1203,90 @@ fn full_disk_keeps_the_old_index_and_says_why() {
         .assert()
         .code(0);
 }
+
+/// `index --merge` needs room for a second copy of the index while it merges. Without it, the
+/// write itself is kept (in several segments) and a warning says why the merge did not happen.
+#[test]
+fn merge_on_a_full_disk_keeps_the_write_and_warns() {
+    let dir = workdir();
+    synthetic_corpus(&dir.path().join("a.jsonl"), "a", 3_000, 5);
+    synthetic_corpus(&dir.path().join("b.jsonl"), "b", 3_000, 6);
+    synthetic_corpus(&dir.path().join("c.jsonl"), "c", 1, 7);
+    for args in [&["index", "a.jsonl"][..], &["index", "--add", "b.jsonl"]] {
+        cmd(dir.path())
+            .args(["--index", "built"])
+            .args(args)
+            .assert()
+            .code(0);
+    }
+    let built = dir.path().join("built");
+    let size = tree_bytes(&built);
+    // Room for the index and half as much again: the merged copy does not fit.
+    let disk = dir.path().join("disk");
+    fs::create_dir(&disk).unwrap();
+    let tmpfs_size = format!("size={}k", size * 3 / 2 / 1024 + 64);
+    let Some(_mount) = Mount::new(&["-t", "tmpfs", "-o", &tmpfs_size, "tmpfs"], &disk) else {
+        return;
+    };
+    copy_tree(&built, &disk.join("index"));
+
+    let out = std_cmd(dir.path())
+        .args([
+            "--index",
+            "disk/index",
+            "index",
+            "--add",
+            "--merge",
+            "c.jsonl",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("could not be merged into one segment"),
+        "{err}"
+    );
+    let stats: serde_json::Value = serde_json::from_slice(
+        &std_cmd(dir.path())
+            .args(["--index", "disk/index", "stats", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(stats["documents"], 6_001);
+    assert!(stats["segments"].as_u64().unwrap() > 1, "{stats}");
+    cmd(dir.path())
+        .args(["--index", "disk/index", "check"])
+        .assert()
+        .code(0);
+}
+
+/// Bytes of the files under `dir`.
+fn tree_bytes(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            if meta.is_dir() {
+                tree_bytes(&e.path())
+            } else {
+                meta.len()
+            }
+        })
+        .sum()
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.metadata().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -160,16 +160,28 @@ fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
 #[test]
 fn merge_makes_a_fresh_build_one_segment_without_replaced_papers() {
     let dir = TempDir::new().unwrap();
+    // Ten papers, one of them twice: one paper in eleven replaced, too few for tantivy's own
+    // merges to rewrite the segment.
+    let mut lines: Vec<String> = (0..10)
+        .map(|i| paper(&format!("p-{i}"), "ordinary"))
+        .collect();
+    lines.push(paper("p-1", "secondversion"));
     let path = dir.path().join("dup.jsonl");
-    fs::write(
-        &path,
-        [paper("p-1", "firstversion"), paper("p-1", "secondversion")].join("\n"),
-    )
-    .unwrap();
+    fs::write(&path, lines.join("\n")).unwrap();
+    let plain = dir.path().join("plain");
+    fs::create_dir(&plain).unwrap();
+    fs::copy(&path, plain.join("dup.jsonl")).unwrap();
+    index(&plain, &["dup.jsonl"]);
+    assert_eq!(
+        stats(&plain).deleted,
+        1,
+        "without --merge the replaced paper stays"
+    );
+
     index(dir.path(), &["--merge", path.to_str().unwrap()]);
     // The first version is gone from the files too, not only marked deleted.
     let st = stats(dir.path());
-    assert_eq!((st.documents, st.deleted, st.segments), (1, 0, 1));
+    assert_eq!((st.documents, st.deleted, st.segments), (10, 0, 1));
     assert_eq!(segment_files_on_disk(&dir.path().join("idx")), 1);
     assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
 }
