@@ -40,8 +40,9 @@ pub struct Matcher {
     /// What the current answer looks for, set by [`Matcher::begin`].
     wanted: Wanted,
     heads: Vec<Head>,
-    /// The first one or two lower-case bytes of the words that may match (a head's opening, or
-    /// its first byte then `y`): the texts are searched for these with SIMD, not word by word.
+    /// What the words that may match start with, lower-case: each head whole (SIMD search
+    /// for all of `diffus` passes over `different`, which `di` would stop at), and a head's
+    /// first byte then `y` where Snowball may have turned that `y` into `i`.
     openings: Vec<Finder<'static>>,
     /// Scratch: the text being matched, ASCII letters lower-cased.
     lower: Vec<u8>,
@@ -77,7 +78,7 @@ impl Matcher {
     }
 
     /// Starts an answer that looks for `wanted`: its heads are worked out once for all the
-    /// texts of the answer, and the stems remembered for the previous answer are dropped, so
+    /// texts of the answer, and what was learnt of words for the previous answer is dropped, so
     /// that one answer's work never speeds up the next one's.
     pub fn begin(&mut self, wanted: &Wanted) {
         self.wanted.clone_from(wanted);
@@ -91,13 +92,11 @@ impl Matcher {
             .collect();
         let mut openings: Vec<Vec<u8>> = Vec::new();
         for h in &self.heads {
-            let mut opening = h.bytes[..h.bytes.len().min(2)].to_ascii_lowercase();
-            openings.push(opening.clone());
-            if h.y_second && !opening.is_empty() {
-                opening.truncate(1);
-                opening.push(b'y');
-                openings.push(opening);
+            let head = h.bytes.to_ascii_lowercase();
+            if h.y_second && !head.is_empty() {
+                openings.push(vec![head[0], b'y']);
             }
+            openings.push(head);
         }
         openings.sort();
         openings.dedup();
