@@ -258,7 +258,13 @@ fn writer_for(index: &Index, opts: &IngestOptions, input_bytes: u64) -> Result<I
     let memory_mb = opts.memory_mb.max(threads * MIN_MEMORY_PER_THREAD_MB);
     // tantivy caps one thread's arena below 4 GiB.
     let memory_mb = memory_mb.min(threads * 4000);
-    writer(index, threads, memory_mb * 1024 * 1024)
+    let writer = writer(index, threads, memory_mb * 1024 * 1024)?;
+    if opts.merge {
+        // All segments are merged once after the commit (`merge_all`): no merge of tantivy's
+        // own may race that one.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+    }
+    Ok(writer)
 }
 
 /// An index writer as every paperdex write uses it: the indexing analyzers (the same terms as
@@ -318,10 +324,6 @@ fn build_aside(
         let (index, fields) = index::create_tantivy(&path)?;
         let total_bytes = input_bytes(found);
         let mut writer = writer_for(&index, opts, total_bytes)?;
-        if opts.merge {
-            // Merged once, into one, when everything is in.
-            writer.set_merge_policy(Box::new(NoMergePolicy));
-        }
         let mut seen = HashSet::new();
         let mut summary = feed(found, total_bytes, opts, |paper| {
             let fresh = seen.insert(id_hash(&paper.id));
@@ -411,10 +413,6 @@ fn add_in_place(
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
-    if opts.merge {
-        // No merge of tantivy's own racing the one of all segments after the commit.
-        writer.set_merge_policy(Box::new(NoMergePolicy));
-    }
     let mut seen = HashSet::new();
     let mut summary = feed(found, total_bytes, opts, |paper| {
         let repeated = !seen.insert(id_hash(&paper.id));
