@@ -10,7 +10,9 @@
 //! the bounds tighter than a plain MaxScore's: a title word rides along with the same word of
 //! the ranking field ([`TermUnion::within`]: it is only ever where that one is), so the two
 //! count as one clause; each segment after the first starts from the k-th best score of those
-//! before; and terms are looked up once per segment.
+//! before; and terms are looked up once per segment. Once no paper can make the top k without
+//! a given title word (a one-word query whose top papers all have it in their titles), only the
+//! papers with that title word are looked at.
 //!
 //! Invariant: the same papers with the same scores as tantivy's `BooleanQuery` of the same
 //! boosted `TermQuery`s (scores summed in another order may differ in the last bit); counting,
@@ -517,9 +519,9 @@ impl Group {
         self.lead.block_max() + self.followers_max
     }
 
-    /// The group's score for `doc`, where the lead is.
-    fn score(&mut self, doc: DocId) -> Score {
-        let mut score = self.lead.score();
+    /// The followers' scores for `doc`, where the lead is.
+    fn followers_score(&mut self, doc: DocId) -> Score {
+        let mut score = 0.0;
         for f in &mut self.followers {
             if f.seek(doc) == doc {
                 score += f.score();
@@ -561,6 +563,7 @@ fn max_score(
             bound[essential - 1]
         }
     };
+    let mut driver = required_follower(&groups, essential, threshold);
     while essential < n {
         // The next paper any essential term is in.
         let doc = groups[essential..]
@@ -570,6 +573,9 @@ fn max_score(
             .unwrap_or(TERMINATED);
         if doc == TERMINATED {
             break;
+        }
+        if let Some(g) = driver {
+            return driven(groups, g, doc, reached, floor, callback);
         }
         // What the paper can score at most: its essential terms' block bounds, plus every
         // non-essential term at its best.
@@ -601,7 +607,7 @@ fn max_score(
         let mut score: Score = 0.0;
         for c in &mut groups[essential..] {
             if c.doc() == doc {
-                score += c.score(doc);
+                score += c.lead.score() + c.followers_score(doc);
                 c.lead.advance();
             }
         }
@@ -612,7 +618,7 @@ fn max_score(
             }
             let c = &mut groups[i];
             if c.lead.seek(doc) == doc {
-                score += c.score(doc);
+                score += c.lead.score() + c.followers_score(doc);
             }
         }
         if score > threshold {
@@ -622,6 +628,87 @@ fn max_score(
                 .iter()
                 .take_while(|&&b| b <= threshold)
                 .count();
+            driver = required_follower(&groups, essential, threshold);
+        }
+    }
+    reached
+}
+
+/// A group with one follower that every paper scoring above `threshold` must have: without it,
+/// the best scores of every lead and every other follower add up to no more than the threshold
+/// (for a one-word query, once the top papers all have the word in their titles). Of several,
+/// the one with the fewest papers; none unless it has fewer than the essential groups'
+/// leads from `essential` on, which would be walked otherwise.
+fn required_follower(groups: &[Group], essential: usize, threshold: Score) -> Option<usize> {
+    let walked: u32 = groups[essential.min(groups.len())..]
+        .iter()
+        .map(|c| c.lead.postings.doc_freq())
+        .sum();
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(g, c)| {
+            c.followers.len() == 1 && {
+                // Summed afresh rather than subtracted from the total: no rounding in its favour.
+                let without: Score = groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| if i == *g { o.lead.max } else { o.max })
+                    .sum();
+                without <= threshold
+            }
+        })
+        .map(|(g, c)| (g, c.followers[0].postings.doc_freq()))
+        .min_by_key(|&(_, papers)| papers)
+        .filter(|&(_, papers)| papers < walked)
+        .map(|(g, _)| g)
+}
+
+/// The rest of [`max_score`], from paper `start` on, once group `g`'s follower is required:
+/// only the papers it is in are looked at, every other group looked up for them, best first,
+/// while the paper can still make it.
+fn driven(
+    mut groups: Vec<Group>,
+    g: usize,
+    start: DocId,
+    mut reached: Score,
+    floor: Score,
+    callback: &mut dyn FnMut(DocId, Score) -> Score,
+) -> Score {
+    let mut threshold = reached.max(floor);
+    // The others, best first, each with the best the ones after it can add.
+    let mut others: Vec<usize> = (0..groups.len()).filter(|&i| i != g).collect();
+    others.sort_by(|&a, &b| groups[b].max.total_cmp(&groups[a].max));
+    let rest: Vec<Score> = (0..others.len())
+        .map(|k| others[k..].iter().map(|&i| groups[i].max).sum())
+        .collect();
+    let mut target = start;
+    loop {
+        let doc = groups[g].followers[0].seek(target);
+        if doc == TERMINATED {
+            break;
+        }
+        target = doc + 1;
+        let group = &mut groups[g];
+        // Always there: the follower only matches where the lead does.
+        if group.lead.seek(doc) != doc {
+            continue;
+        }
+        let mut score = group.lead.score() + group.followers[0].score();
+        let mut alive = true;
+        for (k, &i) in others.iter().enumerate() {
+            if score + rest[k] <= threshold {
+                alive = false;
+                break;
+            }
+            let c = &mut groups[i];
+            if c.lead.seek(doc) == doc {
+                score += c.lead.score() + c.followers_score(doc);
+            }
+        }
+        if alive && score > threshold {
+            reached = callback(doc, score);
+            threshold = reached.max(floor);
         }
     }
     reached
