@@ -819,6 +819,30 @@ mod tests {
         assert_eq!(ours.len(), theirs.len());
     }
 
+    /// A one-word query: once the top papers all have the word in their titles, only papers
+    /// with it in the title are walked. The same papers and scores as tantivy's, at every k.
+    #[test]
+    fn a_required_title_word_ranks_as_tantivy_does() {
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        for word in ["model", "graph", "speech"] {
+            let union = TermUnion::new(vec![
+                (Term::from_field_text(*body, word), 1.0),
+                (Term::from_field_text(*title, word), 1.0),
+            ])
+            .within(1, 0);
+            for k in [1, 5, 40] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let ours = searcher.search(&union, &top).unwrap();
+                let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+                assert_eq!(ours.len(), k, "{word} k={k}");
+                for ((a, _), (b, _)) in ours.iter().zip(&theirs) {
+                    assert!((a - b).abs() < 1e-4, "{word} k={k}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
     /// An explanation names each matching clause's own term, boosted clauses as tantivy shows
     /// them, even when an earlier clause's term is in no paper at all.
     #[test]
