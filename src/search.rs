@@ -20,6 +20,7 @@ use crate::feedback;
 use crate::query::{self, Built, QueryBuilder, QueryError, Ranking, Wanted};
 use crate::schema::Fields;
 use crate::snippet::{self, Highlighted};
+use crate::union::TermUnion;
 
 /// One result.
 #[derive(Debug, Clone, Serialize)]
@@ -146,6 +147,10 @@ impl Engine {
             if let Some(q) = expanded {
                 return Ok(self.searcher.search(q.as_ref(), &collector)?);
             }
+        }
+        if let Some(union) = built.query.downcast_ref::<TermUnion>() {
+            let union = union.clone().expecting(limit.saturating_add(offset));
+            return Ok(self.searcher.search(&union, &collector)?);
         }
         Ok(self.searcher.search(built.query.as_ref(), &collector)?)
     }

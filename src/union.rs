@@ -36,12 +36,28 @@ pub struct TermUnion {
     clauses: Vec<(Term, Score)>,
     /// `within[i] = Some(j)`: every paper clause `i` matches, clause `j` matches too.
     within: Vec<Option<usize>>,
+    /// How many top papers the search keeps, when known: see [`TermUnion::expecting`].
+    expect: Option<usize>,
 }
 
 impl TermUnion {
     pub fn new(clauses: Vec<(Term, Score)>) -> TermUnion {
         let within = vec![None; clauses.len()];
-        TermUnion { clauses, within }
+        TermUnion {
+            clauses,
+            within,
+            expect: None,
+        }
+    }
+
+    /// Tells the union that it is searched for the top `k` papers (a `TopDocs` of limit plus
+    /// offset `k`), so that the first segment need not start from nothing: a few papers likely
+    /// to score well are scored first, and the `k`-th best of them is a score the top `k` will
+    /// reach anyway ([`TermUnionWeight::estimate`]). With another collector, or a larger `k`,
+    /// the top papers would stay the same but fewer might be skipped.
+    pub fn expecting(mut self, k: usize) -> TermUnion {
+        self.expect = Some(k);
+        self
     }
 
     /// Declares that clause `i` only matches papers clause `j` matches (a title word is also
@@ -146,6 +162,7 @@ impl Query for TermUnion {
         Ok(Box::new(TermUnionWeight {
             clauses,
             within: self.within.clone(),
+            expect: self.expect,
             segments,
             floor: Mutex::new(Score::MIN),
         }))
@@ -181,6 +198,8 @@ struct TermUnionWeight {
     clauses: Vec<WeightedTerm>,
     /// As [`TermUnion::within`].
     within: Vec<Option<usize>>,
+    /// As [`TermUnion::expecting`].
+    expect: Option<usize>,
     /// Each segment's term infos, clause by clause, when looked up already.
     segments: Vec<(SegmentId, Vec<Option<TermInfo>>)>,
     /// The k-th best score of the segments searched so far: a paper of another segment that
@@ -249,6 +268,68 @@ impl TermUnionWeight {
     }
 }
 
+/// Papers scored ahead of a first segment's ranking, for [`TermUnionWeight::estimate`].
+const SAMPLE: usize = 32;
+
+impl TermUnionWeight {
+    /// A score the top `k` papers of this search will all reach: the `k`-th best of a few
+    /// live papers likely to score well, each scored in full (the first [`SAMPLE`] papers with
+    /// the title word of the best-scoring group that has `k` papers, or its word when it has
+    /// no title clause). `None` when fewer than `k` such papers are found.
+    ///
+    /// Without it, the first segment starts from nothing, and until its first `k` papers
+    /// push the k-th best score up, every paper of every word is scored: for `data drift`,
+    /// the 1,000 first papers with `data`, most before the first with `drift`.
+    fn estimate(&self, reader: &SegmentReader, k: usize) -> tantivy::Result<Option<Score>> {
+        if k == 0 || k > SAMPLE {
+            return Ok(None);
+        }
+        let mut groups = self.groups(reader)?;
+        // Where the papers come from: a clause with at least `k` of them (not an author's
+        // name that happens to be a query word, say).
+        let source = |g: &Group| match g.followers.first() {
+            Some(f) => f.postings.doc_freq(),
+            None => g.lead.postings.doc_freq(),
+        };
+        let Some(best) = (0..groups.len())
+            .filter(|&g| source(&groups[g]) as usize >= k)
+            .max_by(|&a, &b| groups[a].max.total_cmp(&groups[b].max))
+        else {
+            return Ok(None);
+        };
+        let alive = reader.alive_bitset();
+        let mut scores = Vec::with_capacity(SAMPLE);
+        let mut target = 0;
+        while scores.len() < SAMPLE {
+            let source = &mut groups[best];
+            let doc = match source.followers.first_mut() {
+                Some(f) => f.seek(target),
+                None => source.lead.seek(target),
+            };
+            if doc == TERMINATED {
+                break;
+            }
+            target = doc + 1;
+            if alive.is_some_and(|a| a.is_deleted(doc)) {
+                continue;
+            }
+            let mut score: Score = 0.0;
+            for g in &mut groups {
+                if g.lead.seek(doc) == doc {
+                    score += g.lead.score() + g.followers_score(doc);
+                }
+            }
+            scores.push(score);
+        }
+        if scores.len() < k {
+            return Ok(None);
+        }
+        let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        // Summed here in another order than when ranked: a margin for the last bits.
+        Ok(Some(*kth - kth.abs() * 1e-5))
+    }
+}
+
 impl Weight for TermUnionWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut cursors = self.cursors(reader)?;
@@ -308,7 +389,12 @@ impl Weight for TermUnionWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
-        let floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
+        if floor == Score::MIN {
+            if let Some(k) = self.expect {
+                floor = self.estimate(reader, k)?.unwrap_or(floor);
+            }
+        }
         // Just below: a paper scoring exactly the floor still ties, and a tie goes to the
         // segment searched first only if that is the lower-numbered one.
         let reached = max_score(self.groups(reader)?, threshold, floor.next_down(), callback);
@@ -843,6 +929,54 @@ mod tests {
         }
     }
 
+    /// The first segment starts from the k-th best score of a sample of papers: when the
+    /// sample holds the whole top k, the k-th of them is still found (it scores exactly that),
+    /// and papers deleted since are not counted in it.
+    #[test]
+    fn the_estimated_start_keeps_the_kth_paper() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let title = schema.add_text_field("title", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for i in 0..20 {
+            // Twenty papers with the word in the title, of twenty lengths; more without it.
+            let padding = "filler ".repeat(i);
+            writer
+                .add_document(doc!(body => format!("alpha {padding}"), title => "alpha"))
+                .unwrap();
+        }
+        for i in 0..200 {
+            let padding = "filler ".repeat(i % 30);
+            writer
+                .add_document(doc!(body => format!("beta {padding}"), title => "beta"))
+                .unwrap();
+        }
+        // The best of all, deleted: it must not raise the start.
+        writer
+            .add_document(doc!(body => "alpha alpha alpha gone", title => "alpha"))
+            .unwrap();
+        writer.commit().unwrap();
+        writer.delete_term(Term::from_field_text(body, "gone"));
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let union = TermUnion::new(vec![
+            (Term::from_field_text(body, "alpha"), 1.0),
+            (Term::from_field_text(title, "alpha"), 0.2),
+        ])
+        .within(1, 0);
+        for k in [1, 10, 20] {
+            let top = TopDocs::with_limit(k).order_by_score();
+            let ours = searcher.search(&union.clone().expecting(k), &top).unwrap();
+            let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+            assert_eq!(ours.len(), k, "k={k}");
+            for ((a, da), (b, db)) in ours.iter().zip(&theirs) {
+                assert!((a - b).abs() < 1e-4, "k={k}: {a} vs {b}");
+                assert_eq!(da, db, "k={k}");
+            }
+        }
+    }
+
     /// An explanation names each matching clause's own term, boosted clauses as tantivy shows
     /// them, even when an earlier clause's term is in no paper at all.
     #[test]
@@ -910,7 +1044,12 @@ mod tests {
         /// MaxScore finds the top papers tantivy's block-max WAND finds, with the same scores
         /// (but for the last bits of a sum taken in another order), and counts alike.
         #[test]
-        fn ranks_as_tantivy_does(picked in clauses_strategy(), k in 1usize..40, link in any::<bool>()) {
+        fn ranks_as_tantivy_does(
+            picked in clauses_strategy(),
+            k in 1usize..40,
+            link in any::<bool>(),
+            expect in any::<bool>(),
+        ) {
             let (_, reader, body, title) = index();
             let searcher = reader.searcher();
             let clauses: Vec<(Term, f32)> = picked
@@ -932,6 +1071,10 @@ mod tests {
                         ours = ours.within(i, j);
                     }
                 }
+            }
+            if expect {
+                // Told how many papers the search keeps, as paperdex's searches tell it.
+                ours = ours.expecting(k);
             }
             let theirs = ours.to_boolean();
             let top = TopDocs::with_limit(k).order_by_score();
