@@ -285,6 +285,11 @@ impl TermUnionWeight {
             return Ok(None);
         }
         let mut groups = self.groups(reader)?;
+        if groups.len() < 2 {
+            // One word: once its top papers are found, only its title papers are walked
+            // (`required_follower`), so a head start would save little.
+            return Ok(None);
+        }
         // Where the papers come from: a clause with at least `k` of them (not an author's
         // name that happens to be a query word, say).
         let source = |g: &Group| match g.followers.first() {
