@@ -12,7 +12,9 @@
 //! count as one clause; each segment after the first starts from the k-th best score of those
 //! before; and terms are looked up once per segment. Once no paper can make the top k without
 //! a given title word (a one-word query whose top papers all have it in their titles), only the
-//! papers with that title word are looked at.
+//! papers with that title word are looked at. Told its k ([`TermUnion::expecting`]), a
+//! multi-word union gives the first segment a head start: the k-th best score of a few papers
+//! likely to rank high, scored ahead.
 //!
 //! Invariant: the same papers with the same scores as tantivy's `BooleanQuery` of the same
 //! boosted `TermQuery`s (scores summed in another order may differ in the last bit); counting,
@@ -965,9 +967,11 @@ mod tests {
         writer.delete_term(Term::from_field_text(body, "gone"));
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
+        // Two words: a one-word query gets no head start.
         let union = TermUnion::new(vec![
             (Term::from_field_text(body, "alpha"), 1.0),
             (Term::from_field_text(title, "alpha"), 0.2),
+            (Term::from_field_text(body, "filler"), 1.0),
         ])
         .within(1, 0);
         for k in [1, 10, 20] {
