@@ -93,8 +93,10 @@ for s in sizes:
         continue
     print(f"| peak RSS indexing {s:,} | {rss:,.0f} MiB | <= {memory_mb} + 200 MiB | {'yes' if rss <= memory_mb + 200 else '**no**'} |")
 # Not growing with the corpus: the indexing arena fills up to the budget, then is flushed to a
-# segment and reused, so resident memory must level off; compare the peak of the last quarter of
-# the largest build with that of its second quarter.
+# segment and reused, so resident memory must level off: the peak of the last quarter of the
+# largest build may not exceed the highest of the quarters before it (by 10 %). Not the second
+# quarter's alone: at 1M abstracts the arena is still filling then, and where one-second samples
+# fall moved that ratio between 0.99 and 1.11 with no change to the build.
 samples = [r.get("rss_kb") or [] for r in by[("paperdex.index", big)]]
 quarters = []
 for xs in samples:
@@ -103,8 +105,8 @@ for xs in samples:
         quarters.append([max(xs[i * q:(i + 1) * q if i < 3 else len(xs)]) / 1024 for i in range(4)])
 if quarters:
     qm = [med([q[i] for q in quarters]) for i in range(4)]
-    g = qm[3] / qm[1]
-    print(f"| RSS of the {big:,} build by quarter of its run (peak in each) | {' / '.join(f'{x:,.0f}' for x in qm)} MiB | levels off: last / second quarter <= 1.1 | {'yes' if g <= 1.1 else '**no**'} ({g:.2f} x) |")
+    g = qm[3] / max(qm[:3])
+    print(f"| RSS of the {big:,} build by quarter of its run (peak in each) | {' / '.join(f'{x:,.0f}' for x in qm)} MiB | levels off: last quarter / highest before <= 1.1 | {'yes' if g <= 1.1 else '**no**'} ({g:.2f} x) |")
 if base in p50 and big in p50 and big != base:
     limit = figures[big]["docs"] / figures[base]["docs"] if figures[base]["docs"] else big / base
     r = p50[big] / p50[base]
