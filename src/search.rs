@@ -149,6 +149,8 @@ impl Engine {
             }
         }
         if let Some(union) = built.query.downcast_ref::<TermUnion>() {
+            // The collector is made here, keeping limit plus offset papers: the one place the
+            // union can be told so (`TermUnion::expecting`'s contract).
             let union = union.clone().expecting(limit.saturating_add(offset));
             return Ok(self.searcher.search(&union, &collector)?);
         }
