@@ -343,7 +343,7 @@ fn build_aside(
         }
         writer.commit().context("committing the index")?;
         if opts.merge {
-            summary.merge_failed = merge_all(&mut writer).err().map(|e| format!("{e:#}"));
+            summary.merge_failed = merge_all(&mut writer);
         }
         writer
             .wait_merging_threads()
@@ -380,24 +380,27 @@ fn build_aside(
 /// 0.93 x the time, at 1M abstracts (four segments) 0.88 x; the build took 1.3 x and 1.4 x as
 /// long (BENCHMARKS.md), which is why it is not the default. It needs free disk space for a
 /// second copy of the index while it runs; when it fails (a full disk), the index stays as
-/// committed, in several segments, and the caller says so.
-fn merge_all(writer: &mut IndexWriter) -> Result<()> {
-    let metas = writer
-        .index()
-        .searchable_segment_metas()
-        .context("listing index segments")?;
-    if metas.len() > 1 || metas.iter().any(|m| m.has_deletes()) {
-        let segments: Vec<_> = metas.iter().map(|m| m.id()).collect();
-        // tantivy deletes the merged segments' files after the merge, but not while anything
-        // holds their metadata: the index would be left twice its size.
-        drop(metas);
-        if let Err(e) = writer.merge(&segments).wait() {
-            // What the merge wrote before it failed is in no commit: free the space it took.
-            let _ = writer.garbage_collect_files().wait();
-            return Err(anyhow::Error::new(e).context("merging index segments"));
+/// committed, in several segments, and the reason is returned for the caller to say.
+fn merge_all(writer: &mut IndexWriter) -> Option<String> {
+    let mut merge = || -> Result<()> {
+        let metas = writer
+            .index()
+            .searchable_segment_metas()
+            .context("listing index segments")?;
+        if metas.len() > 1 || metas.iter().any(|m| m.has_deletes()) {
+            let segments: Vec<_> = metas.iter().map(|m| m.id()).collect();
+            // tantivy deletes the merged segments' files after the merge, but not while
+            // anything holds their metadata: the index would be left twice its size.
+            drop(metas);
+            if let Err(e) = writer.merge(&segments).wait() {
+                // What the merge wrote before it failed is in no commit: free the space it took.
+                let _ = writer.garbage_collect_files().wait();
+                return Err(anyhow::Error::new(e).context("merging index segments"));
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    };
+    merge().err().map(|e| format!("{e:#}"))
 }
 
 /// `--add` on an existing index: upserts in place and commits once.
@@ -458,11 +461,7 @@ fn commit_in_place(
 ) -> Result<Option<String>> {
     manifest.built_at = index::unix_now();
     index::commit_with_manifest(&mut writer, &manifest)?;
-    let merge_failed = if merge {
-        merge_all(&mut writer).err().map(|e| format!("{e:#}"))
-    } else {
-        None
-    };
+    let merge_failed = if merge { merge_all(&mut writer) } else { None };
     writer
         .wait_merging_threads()
         .context("merging index segments")?;
@@ -663,7 +662,7 @@ mod tests {
         assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
 
         writer.commit().unwrap();
-        merge_all(&mut writer).unwrap();
+        assert_eq!(merge_all(&mut writer), None, "the merge failed");
         writer.wait_merging_threads().unwrap();
         let metas = index.searchable_segment_metas().unwrap();
         assert_eq!(metas.len(), 1);

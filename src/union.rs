@@ -215,6 +215,9 @@ struct TermUnionWeight {
     floor: Mutex<Score>,
 }
 
+/// Papers scored ahead of a first segment's ranking, for [`TermUnionWeight::estimate`].
+const SAMPLE: usize = 32;
+
 impl TermUnionWeight {
     /// A cursor per term present in the segment.
     fn cursors(&self, reader: &SegmentReader) -> tantivy::Result<Vec<Cursor>> {
@@ -271,12 +274,7 @@ impl TermUnionWeight {
             .filter_map(|(lead, followers)| lead.map(|lead| Group::new(lead, followers)))
             .collect())
     }
-}
 
-/// Papers scored ahead of a first segment's ranking, for [`TermUnionWeight::estimate`].
-const SAMPLE: usize = 32;
-
-impl TermUnionWeight {
     /// A score the top `k` papers of this search will all reach: the `k`-th best of a few
     /// live papers likely to score well, each scored in full (the first [`SAMPLE`] papers with
     /// the title word of the best-scoring group that has `k` papers, or its word when it has
@@ -310,7 +308,7 @@ impl TermUnionWeight {
             return Ok(None);
         };
         let alive = reader.alive_bitset();
-        let mut scores = Vec::with_capacity(SAMPLE);
+        let mut scores: Vec<Score> = Vec::with_capacity(SAMPLE);
         let mut target = 0;
         while scores.len() < SAMPLE {
             let source = &mut groups[best];
@@ -325,13 +323,7 @@ impl TermUnionWeight {
             if alive.is_some_and(|a| a.is_deleted(doc)) {
                 continue;
             }
-            let mut score: Score = 0.0;
-            for g in &mut groups {
-                if g.lead.seek(doc) == doc {
-                    score += g.lead.score() + g.followers_score(doc);
-                }
-            }
-            scores.push(score);
+            scores.push(groups.iter_mut().map(|g| g.probe(doc)).sum());
         }
         if scores.len() < k {
             return Ok(None);
@@ -621,15 +613,24 @@ impl Group {
         self.lead.block_max() + self.followers_max
     }
 
-    /// The followers' scores for `doc`, where the lead is.
-    fn followers_score(&mut self, doc: DocId) -> Score {
-        let mut score = 0.0;
+    /// The group's score for `doc`, where the lead is.
+    fn score(&mut self, doc: DocId) -> Score {
+        let mut followers = 0.0;
         for f in &mut self.followers {
             if f.seek(doc) == doc {
-                score += f.score();
+                followers += f.score();
             }
         }
-        score
+        self.lead.score() + followers
+    }
+
+    /// The group's score for `doc`, 0 where the lead is not.
+    fn probe(&mut self, doc: DocId) -> Score {
+        if self.lead.seek(doc) == doc {
+            self.score(doc)
+        } else {
+            0.0
+        }
     }
 }
 
@@ -710,7 +711,7 @@ fn max_score(
         let mut score: Score = 0.0;
         for c in &mut groups[essential..] {
             if c.doc() == doc {
-                score += c.lead.score() + c.followers_score(doc);
+                score += c.score(doc);
                 c.lead.advance();
             }
         }
@@ -719,10 +720,7 @@ fn max_score(
             if score + bound[i] <= threshold {
                 break;
             }
-            let c = &mut groups[i];
-            if c.lead.seek(doc) == doc {
-                score += c.lead.score() + c.followers_score(doc);
-            }
+            score += groups[i].probe(doc);
         }
         if score > threshold {
             reached = callback(doc, score);
@@ -808,19 +806,14 @@ fn driven(
         if group.lead.seek(doc) != doc {
             continue;
         }
-        let mut score = group.lead.score() + group.followers[0].score();
-        let mut alive = true;
+        let mut score = group.score(doc);
         for (k, &i) in others.iter().enumerate() {
             if score + rest[k] <= threshold {
-                alive = false;
                 break;
             }
-            let c = &mut groups[i];
-            if c.lead.seek(doc) == doc {
-                score += c.lead.score() + c.followers_score(doc);
-            }
+            score += groups[i].probe(doc);
         }
-        if alive && score > threshold {
+        if score > threshold {
             reached = callback(doc, score);
             threshold = reached.max(floor);
         }

@@ -1220,7 +1220,7 @@ fn merge_on_a_full_disk_keeps_the_write_and_warns() {
             .code(0);
     }
     let built = dir.path().join("built");
-    let size = tree_bytes(&built);
+    let size = paperdex::ingest::dir_size(&generation_dir(&built));
     // Room for the index and half as much again: the merged copy does not fit.
     let disk = dir.path().join("disk");
     fs::create_dir(&disk).unwrap();
@@ -1228,7 +1228,7 @@ fn merge_on_a_full_disk_keeps_the_write_and_warns() {
     let Some(_mount) = Mount::new(&["-t", "tmpfs", "-o", &tmpfs_size, "tmpfs"], &disk) else {
         return;
     };
-    copy_tree(&built, &disk.join("index"));
+    copy_home(&built, &disk.join("index"));
 
     let out = std_cmd(dir.path())
         .args([
@@ -1261,32 +1261,4 @@ fn merge_on_a_full_disk_keeps_the_write_and_warns() {
         .args(["--index", "disk/index", "check"])
         .assert()
         .code(0);
-}
-
-/// Bytes of the files under `dir`.
-fn tree_bytes(dir: &Path) -> u64 {
-    fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            let meta = e.metadata().unwrap();
-            if meta.is_dir() {
-                tree_bytes(&e.path())
-            } else {
-                meta.len()
-            }
-        })
-        .sum()
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.metadata().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
