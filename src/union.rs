@@ -608,11 +608,6 @@ impl Group {
         self.lead.doc()
     }
 
-    /// A bound on the group's score for every paper of the lead's current block.
-    fn block_max(&mut self) -> Score {
-        self.lead.block_max() + self.followers_max
-    }
-
     /// The group's score for `doc`, where the lead is.
     fn score(&mut self, doc: DocId) -> Score {
         let mut followers = 0.0;
@@ -682,11 +677,48 @@ fn max_score(
             return driven(groups, g, doc, reached, floor, callback);
         }
         // What the paper can score at most: its essential terms' block bounds, plus every
-        // non-essential term at its best.
-        let mut upper = below(essential);
+        // non-essential term at its best; `leads` without the essential groups' followers.
+        let mut leads = below(essential);
+        let mut followers: Score = 0.0;
         for c in &mut groups[essential..] {
             if c.doc() == doc {
-                upper += c.block_max();
+                leads += c.lead.block_max();
+                followers += c.followers_max;
+            }
+        }
+        let upper = leads + followers;
+        if upper > threshold && leads <= threshold {
+            // Only a paper with one of these groups' followers (title words) can do better, as
+            // block-max WAND finds when title words are clauses of their own: on to the next
+            // paper that has one, within these blocks (`reinforcement`, whose word alone scores
+            // below the 10th best in most blocks: its title papers rather than all its papers).
+            let mut next = TERMINATED;
+            let mut here = false;
+            for c in &mut groups[essential..] {
+                let d = c.doc();
+                if d != doc {
+                    next = next.min(d);
+                    continue;
+                }
+                for f in &mut c.followers {
+                    let at = f.seek(doc);
+                    here |= at == doc;
+                    next = next.min(at);
+                }
+                next = next.min(match c.lead.block_end() {
+                    TERMINATED => TERMINATED,
+                    last => last + 1,
+                });
+            }
+            if !here {
+                #[cfg(test)]
+                tests::FOLLOWED.with(|n| n.set(n.get() + 1));
+                for c in &mut groups[essential..] {
+                    if c.doc() == doc {
+                        c.lead.seek(next);
+                    }
+                }
+                continue;
             }
         }
         if upper <= threshold {
@@ -840,6 +872,8 @@ mod tests {
         /// a head start on this thread: the tests of those paths check that they ran.
         pub(super) static DRIVEN: Cell<usize> = const { Cell::new(0) };
         pub(super) static ESTIMATED: Cell<usize> = const { Cell::new(0) };
+        /// How often [`super::max_score`] went on to the next paper with a title word.
+        pub(super) static FOLLOWED: Cell<usize> = const { Cell::new(0) };
     }
 
     const WORDS: [&str; 12] = [
@@ -959,6 +993,48 @@ mod tests {
                 // Two terms summed: the same two numbers, so the same scores to the bit.
                 assert_eq!(ours, theirs, "{word} k={k}");
             }
+        }
+    }
+
+    /// Where the words' blocks alone cannot reach the k-th best score, only papers with a
+    /// title word are looked at, up to the end of those blocks: the same papers and scores as
+    /// tantivy's (which finds it with the title words as clauses of their own).
+    #[test]
+    fn papers_without_a_needed_title_word_are_passed_over() {
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        for words in [
+            &["drift"][..],
+            &["vision"],
+            &["graph", "drift"],
+            &["learning", "vision", "speech"],
+        ] {
+            let mut clauses = Vec::new();
+            for w in words {
+                clauses.push((Term::from_field_text(*body, w), 1.0));
+                clauses.push((Term::from_field_text(*title, w), 0.2));
+            }
+            let mut union = TermUnion::new(clauses);
+            for i in 0..words.len() {
+                union = union.within(2 * i + 1, 2 * i);
+            }
+            // Which segment is searched first (and so how soon the k-th best score is known)
+            // varies with the segments' random ids: the path is checked over the three k.
+            let before = FOLLOWED.with(Cell::get);
+            for k in [1, 10, 30] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let ours = searcher.search(&union, &top).unwrap();
+                let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+                assert_eq!(ours.len(), k, "{words:?} k={k}");
+                for ((a, x), (b, y)) in ours.iter().zip(&theirs) {
+                    assert_eq!(x, y, "{words:?} k={k}");
+                    assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{a} vs {b}");
+                }
+            }
+            assert!(
+                FOLLOWED.with(Cell::get) > before,
+                "{words:?}: no paper passed over"
+            );
         }
     }
 
