@@ -934,6 +934,21 @@ mod tests {
         })
     }
 
+    /// A keyword query as paperdex builds one: each word in the body, with its title word at
+    /// 0.2 riding along.
+    fn keyword_union(body: Field, title: Field, words: &[&str]) -> TermUnion {
+        let mut clauses = Vec::new();
+        for w in words {
+            clauses.push((Term::from_field_text(body, w), 1.0));
+            clauses.push((Term::from_field_text(title, w), 0.2));
+        }
+        let mut union = TermUnion::new(clauses);
+        for i in 0..words.len() {
+            union = union.within(2 * i + 1, 2 * i);
+        }
+        union
+    }
+
     fn clauses_strategy() -> impl Strategy<Value = Vec<(usize, bool, f32)>> {
         proptest::collection::vec(
             (
@@ -1009,15 +1024,7 @@ mod tests {
             &["graph", "drift"],
             &["learning", "vision", "speech"],
         ] {
-            let mut clauses = Vec::new();
-            for w in words {
-                clauses.push((Term::from_field_text(*body, w), 1.0));
-                clauses.push((Term::from_field_text(*title, w), 0.2));
-            }
-            let mut union = TermUnion::new(clauses);
-            for i in 0..words.len() {
-                union = union.within(2 * i + 1, 2 * i);
-            }
+            let union = keyword_union(*body, *title, words);
             // Which segment is searched first (and so how soon the k-th best score is known)
             // varies with the segments' random ids: the path is checked over the three k.
             let before = FOLLOWED.with(Cell::get);
@@ -1115,15 +1122,7 @@ mod tests {
             &["model", "vision", "speech"],
             &["data"],
         ] {
-            let mut clauses = Vec::new();
-            for w in words {
-                clauses.push((Term::from_field_text(*body, w), 1.0));
-                clauses.push((Term::from_field_text(*title, w), 0.2));
-            }
-            let mut union = TermUnion::new(clauses);
-            for i in 0..words.len() {
-                union = union.within(2 * i + 1, 2 * i);
-            }
+            let union = keyword_union(*body, *title, words);
             for k in [1, 10, 30] {
                 let top = TopDocs::with_limit(k).order_by_score();
                 let ours = searcher.search(&union.clone().expecting(k), &top).unwrap();
