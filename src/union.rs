@@ -687,11 +687,14 @@ fn max_score(
             }
         }
         let upper = leads + followers;
-        if upper > threshold && leads <= threshold {
-            // Only a paper with one of these groups' followers (title words) can do better, as
-            // block-max WAND finds when title words are clauses of their own: on to the next
-            // paper that has one, within these blocks (`reinforcement`, whose word alone scores
-            // below the 10th best in most blocks: its title papers rather than all its papers).
+        // Where the leads alone cannot do better, only a paper with one of these groups'
+        // followers (title words) can, as block-max WAND finds when title words are clauses of
+        // their own (`reinforcement`, whose word alone scores below the 10th best in most
+        // blocks: its title papers are looked at rather than all its papers).
+        let title_needed = upper > threshold && leads <= threshold;
+        if upper <= threshold || title_needed {
+            // No paper before the end of the shortest of those blocks, the next paper of
+            // another essential term (or of a needed title word) can do better: skip there.
             let mut next = TERMINATED;
             let mut here = false;
             for c in &mut groups[essential..] {
@@ -700,19 +703,23 @@ fn max_score(
                     next = next.min(d);
                     continue;
                 }
-                for f in &mut c.followers {
-                    let at = f.seek(doc);
-                    here |= at == doc;
-                    next = next.min(at);
-                }
                 next = next.min(match c.lead.block_end() {
                     TERMINATED => TERMINATED,
                     last => last + 1,
                 });
+                if title_needed {
+                    for f in &mut c.followers {
+                        let at = f.seek(doc);
+                        here |= at == doc;
+                        next = next.min(at);
+                    }
+                }
             }
             if !here {
                 #[cfg(test)]
-                tests::FOLLOWED.with(|n| n.set(n.get() + 1));
+                if title_needed {
+                    tests::FOLLOWED.with(|n| n.set(n.get() + 1));
+                }
                 for c in &mut groups[essential..] {
                     if c.doc() == doc {
                         c.lead.seek(next);
@@ -720,25 +727,6 @@ fn max_score(
                 }
                 continue;
             }
-        }
-        if upper <= threshold {
-            // No paper before the end of the shortest of those blocks (or the next paper of
-            // another essential term) can do better: skip there.
-            let mut next = TERMINATED;
-            for c in &groups[essential..] {
-                let d = c.doc();
-                next = next.min(match c.lead.block_end() {
-                    _ if d != doc => d,
-                    TERMINATED => TERMINATED,
-                    last => last + 1,
-                });
-            }
-            for c in &mut groups[essential..] {
-                if c.doc() == doc {
-                    c.lead.seek(next);
-                }
-            }
-            continue;
         }
         let mut score: Score = 0.0;
         for c in &mut groups[essential..] {
