@@ -217,6 +217,11 @@ fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         docstore_compression: DOCSTORE_COMPRESSION,
+        // tantivy hands each doc-store block to a thread of its own, to compress it while
+        // indexing goes on. With nothing to compress that thread only adds a hand-over per block
+        // and a thread per segment writer to the machine's cores: building paperlists took
+        // 0.90 x the time without it (BENCHMARKS.md, "Scale").
+        docstore_compress_dedicated_thread: false,
         ..tantivy::IndexSettings::default()
     }
 }
