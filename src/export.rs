@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// One exported paper: the stable export schema, one JSON object per line.
 ///
 /// ```json
-/// {"id":"mlsys-2022-1","venue":"mlsys-2022","year":null,"number":1,"title":"Matchmaker: ...",
+/// {"id":"mlsys-2022-1","venue":"mlsys-2022","year":2022,"number":1,"title":"Matchmaker: ...",
 ///  "authors":["Ankur Mallick","..."],"abstract":"...","url":null,"cleaned":true}
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -170,6 +170,8 @@ pub struct ListingReader<R: BufRead> {
 /// Everything the parser remembers between lines.
 struct State {
     venue: String,
+    /// The year the venue's name ends in, if any: every paper of the listing gets it.
+    year: Option<i64>,
     header_total: Option<u64>,
     /// Line of the first entry with each number, to name it when a duplicate appears.
     seen: HashMap<u64, u64>,
@@ -266,14 +268,28 @@ pub(crate) fn split_authors(list: &str) -> Vec<String> {
         .collect()
 }
 
+/// The year a venue's name ends in: four digits, after a non-digit or alone (`mlsys-2022`,
+/// `iclr2024`, `cvpr_2023`), from 1900 to 2100; not `notes-12345` or `v2`.
+fn year_in_name(name: &str) -> Option<i64> {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits != 4 {
+        return None;
+    }
+    let year: i64 = name[name.len() - 4..].parse().ok()?;
+    (1900..=2100).contains(&year).then_some(year)
+}
+
 impl<R: BufRead> ListingReader<R> {
     /// Reads a listing from `reader`; `venue` (the file stem, e.g. `mlsys-2022`) becomes each
-    /// paper's venue and the prefix of its id, `<venue>-<N>`.
+    /// paper's venue and the prefix of its id, `<venue>-<N>`, and the year it ends in (a
+    /// listing holds one venue's year: papers.cool pages are per venue and year) each paper's
+    /// year.
     pub fn new(reader: R, venue: &str) -> Self {
         ListingReader {
             lines: LineReader::new(reader, MAX_RECORD_BYTES),
             state: State {
                 venue: venue.to_owned(),
+                year: year_in_name(venue),
                 header_total: None,
                 seen: HashMap::new(),
                 current: None,
@@ -412,7 +428,7 @@ impl State {
             id: format!("{}-{}", self.venue, entry.number),
             venue: self.venue.clone(),
             number: Some(entry.number),
-            year: None,
+            year: self.year,
             title: entry.title,
             authors,
             abstract_text,
@@ -471,6 +487,30 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Result<Paper, RecordError>> {
         ListingReader::new(text.as_bytes(), "v").collect()
+    }
+
+    #[test]
+    fn a_listing_named_for_a_venue_and_year_gives_its_papers_that_year() {
+        for (name, year) in [
+            ("mlsys-2022", Some(2022)),
+            ("iclr2024", Some(2024)),
+            ("cvpr_2023", Some(2023)),
+            ("2019", Some(2019)),
+            ("notes-12345", None),
+            ("v2", None),
+            ("mlsys", None),
+            ("draft-0042", None),
+            ("", None),
+        ] {
+            assert_eq!(year_in_name(name), year, "{name}");
+        }
+        let listing = "#1 T\nAuthors: A\nX\n";
+        let year_of = |venue: &str| {
+            let items: Vec<_> = ListingReader::new(listing.as_bytes(), venue).collect();
+            items[0].as_ref().map(|p| p.year).ok().flatten()
+        };
+        assert_eq!(year_of("neurips-2021"), Some(2021));
+        assert_eq!(year_of("misc"), None);
     }
 
     fn papers(text: &str) -> Vec<Paper> {
@@ -540,7 +580,9 @@ mod tests {
         assert!(by_number(8)
             .abstract_text
             .starts_with("Today’s auto-tuners"));
-        assert!(papers.iter().all(|p| p.year.is_none() && p.url.is_none()));
+        assert!(papers
+            .iter()
+            .all(|p| p.year == Some(2022) && p.url.is_none()));
         assert!(papers.iter().all(|p| !p.title.contains('[')));
     }
 

@@ -2,22 +2,23 @@
 //!
 //! Syntax: words (ranked by how many match, or all required with `--all`), `"exact phrase"`,
 //! `"phrase"~N`, `title:`/`author:`/`abstract:`/`venue:`/`id:` scoping (of a word, a phrase or a
-//! parenthesised group), `+required`, `-excluded`, `AND`/`OR`/`NOT`, parentheses, `prefix*`.
+//! parenthesised group), `year:` filters (`year:2024`, `year:2020..2024`, `year:>=2021`),
+//! `+required`, `-excluded`, `AND`/`OR`/`NOT`, parentheses, `prefix*`.
 //!
 //! Invariants: parsing never fails on text that merely looks odd (a lone quote or parenthesis, a
 //! URL, `C++`, a hyphenated word): such text is searched as plain words and a note says what was
 //! taken literally. It fails, with the column, only on an explicit construct that is wrong: an
-//! unknown field, or a field with no term after it. Query words go through the same analyzers as
+//! unknown field, a field with no term after it, or a `year:` that names no years. Query words go through the same analyzers as
 //! the documents, so phrases and field terms are stemmed exactly like the text they must match.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Bound, Range};
 use std::sync::Arc;
 
 use tantivy::query::{
-    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, EnableScoring, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, TermQuery, Weight,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
@@ -40,6 +41,8 @@ pub enum Scope {
     Abstract,
     Venue,
     Id,
+    /// Publication year: a filter, never part of the score (see [`Leaf::Years`]).
+    Year,
 }
 
 impl Scope {
@@ -50,13 +53,14 @@ impl Scope {
             "abstract" => Some(Scope::Abstract),
             "venue" => Some(Scope::Venue),
             "id" => Some(Scope::Id),
+            "year" => Some(Scope::Year),
             _ => None,
         }
     }
 }
 
 /// The fields a user can name.
-pub const FIELD_NAMES: &str = "title, author, abstract, venue, id";
+pub const FIELD_NAMES: &str = "title, author, abstract, venue, id, year";
 
 /// One searchable unit of a query.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +71,9 @@ pub enum Leaf {
     Phrase(String, u32),
     /// Every term that starts with this text (`graph*`).
     Prefix(String),
+    /// Papers published in these years (`year:2024`, `year:2020..2024`, `year:>=2021`). Papers
+    /// without a year never match.
+    Years(Bound<i64>, Bound<i64>),
 }
 
 /// A parsed query.
@@ -129,6 +136,7 @@ pub struct Parsed {
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Word(String),
+    Years(Bound<i64>, Bound<i64>),
     Phrase(String, u32),
     Prefix(String),
     Field(Scope),
@@ -139,6 +147,59 @@ enum Tok {
     Not,
     Plus,
     Minus,
+}
+
+/// How `year:` is written, for error messages.
+const YEARS: &str = "e.g. `year:2024`, `year:2020..2024`, `year:>=2021`, `year:<2020`";
+
+/// The years `text` (what follows `year:`) names, inclusive or exclusive at each end; `None`
+/// when it is not a year, a range of years or a comparison, or names no year at all.
+fn years(text: &str) -> Option<(Bound<i64>, Bound<i64>)> {
+    let year = |t: &str| -> Option<i64> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    let (lo, hi) = if let Some(t) = text.strip_prefix(">=") {
+        (Bound::Included(year(t)?), Bound::Unbounded)
+    } else if let Some(t) = text.strip_prefix('>') {
+        (Bound::Excluded(year(t)?), Bound::Unbounded)
+    } else if let Some(t) = text.strip_prefix("<=") {
+        (Bound::Unbounded, Bound::Included(year(t)?))
+    } else if let Some(t) = text.strip_prefix('<') {
+        (Bound::Unbounded, Bound::Excluded(year(t)?))
+    } else if let Some((a, b)) = text.split_once("..") {
+        let lo = if a.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Included(year(a)?)
+        };
+        let hi = if b.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Included(year(b)?)
+        };
+        (lo, hi)
+    } else {
+        let y = year(text)?;
+        (Bound::Included(y), Bound::Included(y))
+    };
+    let first = match lo {
+        Bound::Included(y) => Some(y),
+        Bound::Excluded(y) => Some(y.checked_add(1)?),
+        Bound::Unbounded => None,
+    };
+    let last = match hi {
+        Bound::Included(y) => Some(y),
+        Bound::Excluded(y) => Some(y.checked_sub(1)?),
+        Bound::Unbounded => None,
+    };
+    match (first, last) {
+        (None, None) => None,
+        (Some(a), Some(b)) if a > b => None,
+        _ => Some((lo, hi)),
+    }
 }
 
 /// Tokens with their byte spans in the query.
@@ -263,6 +324,19 @@ impl<'q> Lexer<'q> {
             let attached = !rest.is_empty() || q[end..].starts_with(['"', '(']);
             if is_name && !rest.starts_with("//") {
                 match Scope::from_name(name) {
+                    Some(Scope::Year) => {
+                        let value = start + colon + 1..end;
+                        let years = years(rest).ok_or_else(|| {
+                            let at = if rest.is_empty() {
+                                start..end
+                            } else {
+                                value.clone()
+                            };
+                            self.error(at, format!("`year:` takes a year or a range ({YEARS})"))
+                        })?;
+                        self.toks.push((Tok::Years(years.0, years.1), start..end));
+                        return Ok(end);
+                    }
                     Some(scope) => {
                         if !attached {
                             return Err(self.error(
@@ -336,6 +410,7 @@ impl Parser<'_> {
             tok,
             Some(
                 Tok::Word(_)
+                    | Tok::Years(..)
                     | Tok::Phrase(..)
                     | Tok::Prefix(_)
                     | Tok::Field(_)
@@ -441,6 +516,12 @@ impl Parser<'_> {
         };
         match tok {
             Tok::Word(w) => leaf(Leaf::Word(w)),
+            // A year is its own field whatever group it stands in.
+            Tok::Years(lo, hi) => Some(Expr::Leaf {
+                scope: Scope::Year,
+                leaf: Leaf::Years(lo, hi),
+                span: span.clone(),
+            }),
             Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
             Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
             Tok::Field(inner) => self.parse_primary(depth, inner),
@@ -687,6 +768,21 @@ impl QueryBuilder {
         positive: bool,
         union: bool,
     ) -> Option<Box<dyn Query>> {
+        // `graph year:2024` means graph papers of 2024, not graph papers or any of 2024: the
+        // years filter the alternatives beside them, and are alternatives of each other
+        // (`graph year:2023 year:2024`: graph papers of either year).
+        if default == Occur::Should && items.iter().any(is_year) && !items.iter().all(is_year) {
+            let (years, rest): (Vec<Expr>, Vec<Expr>) = items.iter().cloned().partition(is_year);
+            let mut clauses = Vec::with_capacity(2);
+            if let Some(q) = self.boolean(&rest, Occur::Should, wanted, positive, false) {
+                clauses.push((Occur::Must, q));
+            }
+            clauses.extend(
+                self.boolean(&years, Occur::Should, wanted, positive, false)
+                    .map(|q| (Occur::Must, q)),
+            );
+            return Some(Box::new(BooleanQuery::new(clauses)));
+        }
         // Function words are dropped only beside other words: `the` alone is still searched.
         let plain_words = items.iter().filter(|e| is_plain_word(e)).count();
         let mut clauses: Vec<(Occur, Alt)> = Vec::new();
@@ -770,10 +866,23 @@ impl QueryBuilder {
             // The abstract has no index of its own: see `in_abstract`.
             Scope::Abstract => &[(f.text, true)],
             Scope::Authors => &[(f.authors, false)],
+            Scope::Year => {
+                let Leaf::Years(lo, hi) = leaf else {
+                    return Vec::new();
+                };
+                let term = |y: &i64| Term::from_field_i64(f.year, *y);
+                // Filters: a paper's year decides whether it is shown, never how high.
+                let range = RangeQuery::new(lo.as_ref().map(term), hi.as_ref().map(term));
+                return vec![Alt::Query(Box::new(ConstScoreQuery::new(
+                    Box::new(range),
+                    0.0,
+                )))];
+            }
             Scope::Venue | Scope::Id => {
                 let field = if scope == Scope::Venue { f.venue } else { f.id };
                 let text = match leaf {
                     Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) => w,
+                    Leaf::Years(..) => return Vec::new(),
                 };
                 let term = Term::from_field_text(field, text);
                 return vec![Alt::Query(if let Leaf::Prefix(p) = leaf {
@@ -787,6 +896,7 @@ impl QueryBuilder {
         let (text, slop) = match leaf {
             Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
             Leaf::Phrase(p, slop) => (p.as_str(), *slop),
+            Leaf::Years(..) => return Vec::new(),
         };
         // The ranking field and the title share the prose analyzer: analyzed once for both.
         let prose_terms = if targets.iter().any(|&(_, is_prose)| is_prose) {
@@ -993,6 +1103,16 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
 
 pub(crate) fn is_stopword(word: &str) -> bool {
     STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+/// A `year:` filter, or a group of nothing but (`(year:2020 OR year:2022)`).
+fn is_year(expr: &Expr) -> bool {
+    match expr {
+        Expr::Leaf { leaf, .. } => matches!(leaf, Leaf::Years(..)),
+        Expr::Or(items) | Expr::And(items) => items.iter().all(is_year),
+        Expr::Required(inner) => is_year(inner),
+        Expr::Not(_) => false,
+    }
 }
 
 fn is_plain_word(expr: &Expr) -> bool {
@@ -1207,6 +1327,61 @@ mod tests {
         assert_eq!(err.column, 6);
         assert!(err.message.contains("unknown field `foo`"));
         assert!(err.to_string().contains("      ^^^"));
+    }
+
+    #[test]
+    fn years_are_a_year_a_range_or_a_comparison() {
+        use Bound::{Excluded as Ex, Included as In, Unbounded as Un};
+        assert_eq!(years("2024"), Some((In(2024), In(2024))));
+        assert_eq!(years("2020..2024"), Some((In(2020), In(2024))));
+        assert_eq!(years("2020..2020"), Some((In(2020), In(2020))));
+        assert_eq!(years("2020.."), Some((In(2020), Un)));
+        assert_eq!(years("..2019"), Some((Un, In(2019))));
+        assert_eq!(years(">=2021"), Some((In(2021), Un)));
+        assert_eq!(years(">2021"), Some((Ex(2021), Un)));
+        assert_eq!(years("<=2019"), Some((Un, In(2019))));
+        assert_eq!(years("<2020"), Some((Un, Ex(2020))));
+        for wrong in [
+            "",
+            "..",
+            "abc",
+            "2024..2020",
+            "20x4",
+            "-2020",
+            "+2020",
+            ">=",
+            "<",
+            "2020-2024",
+            "2020...2024",
+            ">=2020..",
+            "99999999999999999999",
+        ] {
+            assert_eq!(years(wrong), None, "{wrong}");
+        }
+        // Nothing after the largest year.
+        assert_eq!(years(&format!(">{}", i64::MAX)), None);
+    }
+
+    #[test]
+    fn a_year_is_a_leaf_of_its_own_and_a_wrong_one_is_an_error_at_its_value() {
+        let Some(Expr::Or(items)) = parse("drift year:2020..2024", false).unwrap().expr else {
+            panic!("not an OR");
+        };
+        assert_eq!(
+            items[1],
+            Expr::Leaf {
+                scope: Scope::Year,
+                leaf: Leaf::Years(Bound::Included(2020), Bound::Included(2024)),
+                span: 6..21,
+            }
+        );
+        let err = parse("drift YEAR:20x4", false).unwrap_err();
+        assert_eq!((err.column, err.width), (11, 4));
+        assert!(err.message.contains("`year:` takes a year or a range"));
+        let err = parse("drift year:", false).unwrap_err();
+        assert_eq!((err.column, err.width), (6, 5));
+        let err = parse("year:(2020 OR 2021)", false).unwrap_err();
+        assert_eq!(err.column, 0);
     }
 
     #[test]

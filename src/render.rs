@@ -68,7 +68,7 @@ fn marked(
     write!(out, "{}{RESET}", &text[at..])
 }
 
-/// One hit for people: rank, title, authors, id and score, snippet.
+/// One hit for people: rank, title, authors, id, year and score, snippet.
 pub fn hit_text(out: &mut impl Write, hit: &Hit, color: bool) -> io::Result<()> {
     write!(out, "{:>2}. ", hit.rank)?;
     marked(
@@ -82,14 +82,15 @@ pub fn hit_text(out: &mut impl Write, hit: &Hit, color: bool) -> io::Result<()> 
     if !hit.authors.is_empty() {
         writeln!(out, "    {}", hit.authors.join(", "))?;
     }
+    let year = hit.year.map(|y| format!("  {y}")).unwrap_or_default();
     if color {
         writeln!(
             out,
-            "    {ID}{}{RESET}  {DIM}score {:.3}{RESET}",
+            "    {ID}{}{RESET}{year}  {DIM}score {:.3}{RESET}",
             hit.id, hit.score
         )?;
     } else {
-        writeln!(out, "    {}  score {:.3}", hit.id, hit.score)?;
+        writeln!(out, "    {}{year}  score {:.3}", hit.id, hit.score)?;
     }
     if !hit.snippet.is_empty() {
         let ranges: Vec<Range<usize>> = hit.highlights.iter().map(|[s, e]| *s..*e).collect();

@@ -200,7 +200,8 @@ pub struct Records {
 }
 
 enum Reader {
-    Listing(ListingReader<Input>),
+    // Boxed: a listing's parser state is the larger by far, and there is one per file.
+    Listing(Box<ListingReader<Input>>),
     JsonLines(JsonLinesReader<Input>),
 }
 
@@ -258,7 +259,7 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
     };
     check_head(&mut input, source)?;
     let reader = match source.kind {
-        SourceKind::Listing => Reader::Listing(ListingReader::new(input, &source.venue)),
+        SourceKind::Listing => Reader::Listing(Box::new(ListingReader::new(input, &source.venue))),
         SourceKind::JsonLines => Reader::JsonLines(JsonLinesReader::new(input, &source.venue)),
     };
     Ok(Records { reader, bytes_read })

@@ -156,6 +156,68 @@ fn field_scopes_tell_the_title_from_the_abstract() {
 }
 
 #[test]
+fn year_filters_the_words_beside_it_and_never_changes_a_score() {
+    let dir = workdir();
+    fs::remove_dir_all(dir.path().join("corpus")).unwrap();
+    fs::create_dir(dir.path().join("corpus")).unwrap();
+    let papers = [
+        ("a", 2019, "Data drift in streams"),
+        ("b", 2021, "Drift detection"),
+        ("c", 2022, "Concept drift, again drift"),
+        ("d", 2022, "Graph neural networks"),
+        ("e", 2024, "Drift under shift"),
+    ];
+    let mut lines: Vec<String> = papers
+        .iter()
+        .map(|(id, year, title)| {
+            serde_json::json!({"id": id, "year": year, "title": title, "abstract": "Text."})
+                .to_string()
+        })
+        .collect();
+    lines.push(serde_json::json!({"id": "n", "title": "Drift, year unknown"}).to_string());
+    fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
+    let found = |q: &str| ids(&json_hits(&dir, &[q, "-n", "100"]));
+    assert_eq!(found("drift"), ["a", "b", "c", "e", "n"]);
+    assert_eq!(found("drift year:2022"), ["c"]);
+    assert_eq!(found("drift year:2021..2022"), ["b", "c"]);
+    assert_eq!(found("drift year:>=2021"), ["b", "c", "e"]);
+    assert_eq!(found("drift year:>2021"), ["c", "e"]);
+    assert_eq!(found("drift year:<2021"), ["a"]);
+    assert_eq!(found("drift year:..2021"), ["a", "b"]);
+    assert_eq!(found("drift year:2022.."), ["c", "e"]);
+    // Several years beside words are alternatives of each other.
+    assert_eq!(found("drift year:2019 year:2024"), ["a", "e"]);
+    assert_eq!(found("drift (year:2019 OR year:2024)"), ["a", "e"]);
+    assert_eq!(found("drift -year:2022"), ["a", "b", "e", "n"]);
+    assert_eq!(found("year:2022"), ["c", "d"]);
+    // Even beside an explicit OR, a year filters: graph papers of 2019, of which there are none.
+    assert!(found("graph OR year:2019").is_empty());
+    // The filter decides which papers are shown, never their scores or order.
+    let all = json_hits(&dir, &["drift", "-n", "100"]);
+    let since = json_hits(&dir, &["drift year:>=2021", "-n", "100"]);
+    let kept: Vec<(&str, f32)> = all
+        .iter()
+        .filter(|h| ["b", "c", "e"].contains(&h.id.as_str()))
+        .map(|h| (h.id.as_str(), h.score))
+        .collect();
+    let got: Vec<(&str, f32)> = since.iter().map(|h| (h.id.as_str(), h.score)).collect();
+    assert_eq!(got, kept);
+    // People see each paper's year beside its id, when it has one.
+    cmd(&dir)
+        .args(["search", "drift"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\n    c  2022  score "))
+        .stdout(predicate::str::contains("\n    n  score "));
+    cmd(&dir)
+        .args(["search", "drift year:2022-23"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("column 12"))
+        .stderr(predicate::str::contains("`year:` takes a year or a range"));
+}
+
+#[test]
 fn rm3_keeps_the_best_hit_and_adds_papers_sharing_its_words() {
     let dir = workdir();
     let plain = json_hits(&dir, &["straggler", "-n", "30"]);

@@ -341,7 +341,7 @@ fn rebuild_starts_from_scratch() {
 fn export_round_trips_through_a_new_index() {
     let dir = TempDir::new().unwrap();
     let a = corpus(dir.path(), "a.jsonl", "a", 60);
-    // Listing papers (numbers, no year) and text that cleaning changes (LaTeX, entities, braces).
+    // Listing papers (numbers, the year of the file name) and text that cleaning changes.
     let listing = dir.path().join("conf-2024.txt");
     fs::write(
         &listing,
@@ -375,7 +375,7 @@ fn export_round_trips_through_a_new_index() {
         .map(|k| line.find(&format!("\"{k}\":")).unwrap())
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
-    assert!(line.starts_with(r#"{"id":"conf-2024-1","venue":"conf-2024","year":null,"number":1,"#));
+    assert!(line.starts_with(r#"{"id":"conf-2024-1","venue":"conf-2024","year":2024,"number":1,"#));
 }
 
 #[test]
