@@ -125,24 +125,28 @@ fn phrase_finds_exactly_the_papers_holding_it_and_words_find_more() {
     assert!(words.len() > phrase.len());
 }
 
-#[test]
-fn field_scopes_tell_the_title_from_the_abstract() {
+/// A working directory whose corpus is one JSON Lines file of `records`.
+fn jsonl_workdir(records: impl IntoIterator<Item = serde_json::Value>) -> TempDir {
     let dir = workdir();
     fs::remove_dir_all(dir.path().join("corpus")).unwrap();
     fs::create_dir(dir.path().join("corpus")).unwrap();
+    let lines: Vec<String> = records.into_iter().map(|r| r.to_string()).collect();
+    fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
+    dir
+}
+
+#[test]
+fn field_scopes_tell_the_title_from_the_abstract() {
     let papers = [
         ("a", "Data drift", "We study streams of sensor readings."),
         ("b", "Streams", "Data drift again, and drifting data."),
         ("c", "Other", "Data streams: concept drift."),
         ("d", "Drift drift drift", "Nothing related here."),
     ];
-    let lines: Vec<String> = papers
-        .iter()
-        .map(|(id, title, abs)| {
-            serde_json::json!({"id": id, "title": title, "abstract": abs}).to_string()
-        })
-        .collect();
-    fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
+    let dir =
+        jsonl_workdir(papers.iter().map(
+            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
+        ));
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
     assert_eq!(found("abstract:drift"), ["b", "c"]);
     assert_eq!(found("abstract:\"data drift\""), ["b"]);
@@ -157,9 +161,6 @@ fn field_scopes_tell_the_title_from_the_abstract() {
 
 #[test]
 fn year_filters_the_words_beside_it_and_never_changes_a_score() {
-    let dir = workdir();
-    fs::remove_dir_all(dir.path().join("corpus")).unwrap();
-    fs::create_dir(dir.path().join("corpus")).unwrap();
     let papers = [
         ("a", 2019, "Data drift in streams"),
         ("b", 2021, "Drift detection"),
@@ -167,15 +168,14 @@ fn year_filters_the_words_beside_it_and_never_changes_a_score() {
         ("d", 2022, "Graph neural networks"),
         ("e", 2024, "Drift under shift"),
     ];
-    let mut lines: Vec<String> = papers
-        .iter()
-        .map(|(id, year, title)| {
-            serde_json::json!({"id": id, "year": year, "title": title, "abstract": "Text."})
-                .to_string()
-        })
-        .collect();
-    lines.push(serde_json::json!({"id": "n", "title": "Drift, year unknown"}).to_string());
-    fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
+    let dir = jsonl_workdir(
+        papers
+            .iter()
+            .map(|(id, year, title)| {
+                serde_json::json!({"id": id, "year": year, "title": title, "abstract": "Text."})
+            })
+            .chain([serde_json::json!({"id": "n", "title": "Drift, year unknown"})]),
+    );
     let found = |q: &str| ids(&json_hits(&dir, &[q, "-n", "100"]));
     assert_eq!(found("drift"), ["a", "b", "c", "e", "n"]);
     assert_eq!(found("drift year:2022"), ["c"]);
