@@ -8,8 +8,9 @@
 //! Invariants: parsing never fails on text that merely looks odd (a lone quote or parenthesis, a
 //! URL, `C++`, a hyphenated word): such text is searched as plain words and a note says what was
 //! taken literally. It fails, with the column, only on an explicit construct that is wrong: an
-//! unknown field, a field with no term after it, or a `year:` that names no years. Query words go through the same analyzers as
-//! the documents, so phrases and field terms are stemmed exactly like the text they must match.
+//! unknown field, a field with no term after it, or a `year:` that names no years. Query words
+//! go through the same analyzers as the documents, so phrases and field terms are stemmed
+//! exactly like the text they must match.
 
 use std::collections::HashSet;
 use std::fmt;
