@@ -54,6 +54,7 @@ fn request(query: &str) -> Request<'_> {
         limit: LIMIT,
         offset: 0,
         explain: false,
+        order: Default::default(),
     }
 }
 

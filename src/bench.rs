@@ -248,6 +248,7 @@ pub fn run(
             limit,
             offset: 0,
             explain: false,
+            order: Default::default(),
         };
         match engine.search(&request) {
             Ok(answer) => {
@@ -284,6 +285,7 @@ pub fn run(
                             limit,
                             offset: 0,
                             explain: false,
+                            order: Default::default(),
                         };
                         let t = Instant::now();
                         let answer = engine

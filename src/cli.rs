@@ -74,6 +74,12 @@ pub struct SearchArgs {
     #[arg(long, conflicts_with_all = ["explain", "count"])]
     pub rm3: bool,
 
+    /// Order of the results: relevance (best BM25 score first) or newest (latest year first,
+    /// best score first within a year, papers without a year last)
+    #[arg(long, value_enum, default_value_t = SortOrder::Relevance, value_name = "ORDER",
+          conflicts_with_all = ["rm3", "count"])]
+    pub sort: SortOrder,
+
     /// JSON Lines: one object per hit
     #[arg(long)]
     pub json: bool,
@@ -155,6 +161,15 @@ pub struct ExportArgs {
     /// Write to FILE instead of stdout (written aside and renamed into place when complete)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Orders `paperdex search` can list its results in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortOrder {
+    /// Best BM25 score first
+    Relevance,
+    /// Latest year first, best score first within a year
+    Newest,
 }
 
 /// Formats `paperdex export` writes.

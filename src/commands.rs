@@ -11,7 +11,8 @@ use tantivy::{DocSet, TERMINATED};
 
 use crate::bm25::Bm25Params;
 use crate::cli::{
-    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs,
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, SortOrder,
+    StatsArgs,
 };
 use crate::eval::{self, Collection, EvalOptions};
 use crate::export;
@@ -20,7 +21,7 @@ use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
 use crate::render;
-use crate::search::{Engine, Request, SearchError};
+use crate::search::{Engine, Order, Request, SearchError};
 
 /// How a command ended, for the exit code (grep's convention).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +316,10 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         limit: args.limit.min(available.saturating_sub(args.offset)),
         offset: args.offset.min(available),
         explain: args.explain,
+        order: match args.sort {
+            SortOrder::Relevance => Order::Relevance,
+            SortOrder::Newest => Order::Newest,
+        },
     };
     let answer = match engine.search(&request) {
         Ok(a) => a,

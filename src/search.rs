@@ -6,6 +6,7 @@
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::document::{
     DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
@@ -49,7 +50,7 @@ pub struct Hit {
     pub explain: Option<serde_json::Value>,
 }
 
-/// What to search for and how many results to return.
+/// What to search for, in what order, and how many results to return.
 #[derive(Debug, Clone)]
 pub struct Request<'q> {
     pub query: &'q str,
@@ -58,6 +59,17 @@ pub struct Request<'q> {
     pub limit: usize,
     pub offset: usize,
     pub explain: bool,
+    pub order: Order,
+}
+
+/// The order of the results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Best BM25 score first.
+    #[default]
+    Relevance,
+    /// Latest year first, the best score first within a year; papers without a year last.
+    Newest,
 }
 
 /// Why a query produced no search.
@@ -157,6 +169,34 @@ impl Engine {
         Ok(self.searcher.search(built.query.as_ref(), &collector)?)
     }
 
+    /// The top hits by year, latest first, and by score within a year.
+    ///
+    /// Every match is looked at: no score bound can skip a paper that may be newer.
+    fn newest(
+        &self,
+        built: &Built,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let year = self.searcher.schema().get_field_name(self.fields.year);
+        // `None` sorts below every year, so papers without one come last.
+        let collector = TopDocs::with_limit(limit).and_offset(offset).order_by((
+            (
+                SortByStaticFastValue::<i64>::for_field(year),
+                tantivy::Order::Desc,
+            ),
+            (SortBySimilarityScore, tantivy::Order::Desc),
+        ));
+        let top = self.searcher.search(built.query.as_ref(), &collector)?;
+        Ok(top
+            .into_iter()
+            .map(|((_, score), address)| (score, address))
+            .collect())
+    }
+
     /// Number of matching papers.
     pub fn count(&mut self, query: &str, all: bool) -> Result<(usize, Vec<String>), SearchError> {
         let (built, notes) = self.prepare(query, all)?;
@@ -166,7 +206,10 @@ impl Engine {
     /// Runs a request: the ranked hits with stored fields and snippets.
     pub fn search(&mut self, req: &Request) -> Result<Answer, SearchError> {
         let (built, notes) = self.prepare(req.query, req.all)?;
-        let top = self.top(&built, req.limit, req.offset)?;
+        let top = match req.order {
+            Order::Relevance => self.top(&built, req.limit, req.offset)?,
+            Order::Newest => self.newest(&built, req.limit, req.offset)?,
+        };
         self.matcher.begin(&built.wanted);
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {

@@ -218,6 +218,36 @@ fn year_filters_the_words_beside_it_and_never_changes_a_score() {
 }
 
 #[test]
+fn sort_newest_lists_the_latest_year_first_and_the_best_score_within_a_year() {
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "a", "year": 2019, "title": "Drift drift drift"}),
+        serde_json::json!({"id": "b", "year": 2021, "title": "Drift"}),
+        serde_json::json!({"id": "c1", "year": 2022, "title": "A long title that mentions drift"}),
+        serde_json::json!({"id": "c2", "year": 2022, "title": "Drift, drift"}),
+        serde_json::json!({"id": "e", "year": 2024, "title": "On drift and shift"}),
+        serde_json::json!({"id": "n", "title": "Drift drift"}),
+        serde_json::json!({"id": "x", "year": 2025, "title": "Unrelated"}),
+    ]);
+    let order = |args: &[&str]| -> Vec<String> {
+        json_hits(&dir, args).into_iter().map(|h| h.id).collect()
+    };
+    assert_eq!(
+        order(&["drift", "--sort", "newest"]),
+        ["e", "c2", "c1", "b", "a", "n"]
+    );
+    assert_eq!(
+        order(&["drift", "--sort", "newest", "--offset", "1", "-n", "2"]),
+        ["c2", "c1"]
+    );
+    // The default is relevance: the paper with the word three times first.
+    assert_eq!(order(&["drift"]).first().map(String::as_str), Some("a"));
+    cmd(&dir)
+        .args(["search", "--sort", "newest", "--rm3", "drift"])
+        .assert()
+        .code(2);
+}
+
+#[test]
 fn rm3_keeps_the_best_hit_and_adds_papers_sharing_its_words() {
     let dir = workdir();
     let plain = json_hits(&dir, &["straggler", "-n", "30"]);

@@ -159,6 +159,7 @@ fn run(query: &str, all: bool) -> Result<&'static str, TestCaseError> {
         limit: 10,
         offset: 0,
         explain: true,
+        order: Default::default(),
     };
     let ended = match engine.search(&request) {
         Ok(answer) => {
