@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::render::ColorChoice;
+use crate::search::Order;
 
 /// Full-text search over scientific paper abstracts: BM25 ranking, phrases, fields, stemming.
 #[derive(Debug, Parser)]
@@ -76,9 +77,9 @@ pub struct SearchArgs {
 
     /// Order of the results: relevance (best BM25 score first) or newest (latest year first,
     /// best score first within a year, papers without a year last)
-    #[arg(long, value_enum, default_value_t = SortOrder::Relevance, value_name = "ORDER",
+    #[arg(long, value_enum, default_value_t = Order::Relevance, value_name = "ORDER",
           conflicts_with_all = ["rm3", "count"])]
-    pub sort: SortOrder,
+    pub sort: Order,
 
     /// JSON Lines: one object per hit
     #[arg(long)]
@@ -161,15 +162,6 @@ pub struct ExportArgs {
     /// Write to FILE instead of stdout (written aside and renamed into place when complete)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-}
-
-/// Orders `paperdex search` can list its results in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SortOrder {
-    /// Best BM25 score first
-    Relevance,
-    /// Latest year first, best score first within a year
-    Newest,
 }
 
 /// Formats `paperdex export` writes.

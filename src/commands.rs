@@ -11,8 +11,7 @@ use tantivy::{DocSet, TERMINATED};
 
 use crate::bm25::Bm25Params;
 use crate::cli::{
-    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, SortOrder,
-    StatsArgs,
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs,
 };
 use crate::eval::{self, Collection, EvalOptions};
 use crate::export;
@@ -21,7 +20,7 @@ use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
 use crate::render;
-use crate::search::{Engine, Order, Request, SearchError};
+use crate::search::{Engine, Request, SearchError};
 
 /// How a command ended, for the exit code (grep's convention).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,10 +315,7 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         limit: args.limit.min(available.saturating_sub(args.offset)),
         offset: args.offset.min(available),
         explain: args.explain,
-        order: match args.sort {
-            SortOrder::Relevance => Order::Relevance,
-            SortOrder::Newest => Order::Newest,
-        },
+        order: args.sort,
     };
     let answer = match engine.search(&request) {
         Ok(a) => a,

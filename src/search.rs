@@ -62,13 +62,13 @@ pub struct Request<'q> {
     pub order: Order,
 }
 
-/// The order of the results.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The order of the results (`search --sort`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Order {
-    /// Best BM25 score first.
+    /// Best BM25 score first
     #[default]
     Relevance,
-    /// Latest year first, the best score first within a year; papers without a year last.
+    /// Latest year first, best score first within a year; papers without a year last
     Newest,
 }
 
