@@ -6,6 +6,7 @@
 #
 #   benches/peers/run.sh                  # ROUNDS=5 RUNS=20 QPS_RUNS=100 by default
 #   ROUNDS=3 RUNS=10 benches/peers/run.sh
+#   PAPERDEX_BIN=target/pgo/use/release/paperdex benches/peers/run.sh   # another build
 #
 # RUNS timed passes per engine and round; paperdex's 1- and 2-thread runs take QPS_RUNS passes
 # (3,500 queries, about a second): throughput over a few tens of milliseconds measured mostly
@@ -32,9 +33,15 @@ if [ ! -f "$CORPUS" ]; then
   exit 2
 fi
 
-note "building paperdex (release)"
-cargo build --release --quiet || exit 2
-PDX=${CARGO_TARGET_DIR:-target}/release/paperdex
+if [ -n "${PAPERDEX_BIN:-}" ]; then
+  # another build of paperdex to measure, e.g. the profile-guided one of benches/pgo/build.sh
+  PDX=$PAPERDEX_BIN
+  note "measuring $PDX"
+else
+  note "building paperdex (release)"
+  cargo build --release --quiet || exit 2
+  PDX=${CARGO_TARGET_DIR:-target}/release/paperdex
+fi
 awk -F'\t' '$1=="term"||$1=="words"{print $2}' benches/queries.tsv > "$WORK/keywords.txt"
 awk -F'\t' '$1=="term"||$1=="words"' benches/queries.tsv > "$WORK/keywords.tsv"
 note "$(wc -l < "$WORK/keywords.txt") keyword queries; $ROUNDS rounds of $RUNS timed passes each"
@@ -82,7 +89,7 @@ fi
 # --- whole process: grep -ci on the listing vs paperdex search, embedded corpus ---
 EMB=$WORK/embedded
 rm -rf "$EMB" && mkdir -p "$EMB/corpus" && cp corpus/mlsys-2022.txt "$EMB/corpus/"
-PDX_ABS=$(cd "$(dirname "$PDX")" && pwd)/paperdex
+PDX_ABS=$(cd "$(dirname "$PDX")" && pwd)/$(basename "$PDX")
 (cd "$EMB" && "$PDX_ABS" search drift > /dev/null 2>&1)   # builds $EMB/index once
 WHOLE_QUERIES=("data drift" "straggler" "graph neural networks")
 HYPERFINE=$(command -v hyperfine || true)
