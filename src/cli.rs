@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Search the index (built from ./corpus on first use).
     Search(SearchArgs),
+    /// Find papers like a given one, by the words that tell it apart.
+    Similar(SimilarArgs),
     /// Build or update the index from listings and JSON Lines.
     Index(IndexArgs),
     /// Remove papers from the index by id.
@@ -80,6 +82,35 @@ pub struct SearchArgs {
     #[arg(long, value_enum, default_value_t = Order::Relevance, value_name = "ORDER",
           conflicts_with_all = ["rm3", "count"])]
     pub sort: Order,
+
+    /// JSON Lines: one object per hit
+    #[arg(long)]
+    pub json: bool,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// Exit status: 0 when papers were found, 1 when none, 2 on error.
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// The paper's id, as `search` shows it (e.g. mlsys-2022-21)
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Only papers that match this query (any `search` syntax, e.g. year:2023..); it filters
+    /// and does not change the ranking
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+
+    /// Number of results
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
+    pub limit: usize,
+
+    /// Skip this many results (for paging)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub offset: usize,
 
     /// JSON Lines: one object per hit
     #[arg(long)]

@@ -11,7 +11,8 @@ use tantivy::{DocSet, TERMINATED};
 
 use crate::bm25::Bm25Params;
 use crate::cli::{
-    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, StatsArgs,
+    BenchArgs, Cli, Command, EvalArgs, ExportArgs, IndexArgs, RemoveArgs, SearchArgs, SimilarArgs,
+    StatsArgs,
 };
 use crate::eval::{self, Collection, EvalOptions};
 use crate::export;
@@ -20,7 +21,7 @@ use crate::index::{IndexHome, OpenError, PaperIndex};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::Ranking;
 use crate::render;
-use crate::search::{Engine, Request, SearchError};
+use crate::search::{Answer, Engine, LikeRequest, Request, SearchError};
 
 /// How a command ended, for the exit code (grep's convention).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<Status> {
     let home = IndexHome::new(cli.index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)));
     match cli.command {
         Command::Search(args) => shielded(&home, || search(&home, &args)),
+        Command::Similar(args) => shielded(&home, || similar(&home, &args)),
         Command::Index(args) => shielded(&home, || index(&home, &args)),
         Command::Remove(args) => shielded(&home, || remove(&home, &args)),
         Command::Stats(args) => shielded(&home, || stats(&home, &args)),
@@ -322,12 +324,22 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         Err(e) => return no_words(e),
     };
     notes(&answer.notes);
-    let color = !args.json && args.color.enabled();
+    print_hits(&mut out, &answer, args.json, args.color)
+}
+
+/// Writes the hits of an answer, as text or JSON Lines.
+fn print_hits(
+    out: &mut impl Write,
+    answer: &Answer,
+    json: bool,
+    color: render::ColorChoice,
+) -> Result<Status> {
+    let color = !json && color.enabled();
     for hit in &answer.hits {
-        if args.json {
-            render::hit_json(&mut out, hit)?;
+        if json {
+            render::hit_json(out, hit)?;
         } else {
-            render::hit_text(&mut out, hit, color)?;
+            render::hit_text(out, hit, color)?;
         }
     }
     out.flush()?;
@@ -336,6 +348,52 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
     } else {
         Status::Found
     })
+}
+
+fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
+    let opened = open_for_search(home)?;
+    let available = opened.num_papers() as usize;
+    let mut engine = Engine::new(opened.searcher(), opened.fields, Ranking::default());
+    let filter = args.filter.join(" ");
+    let request = LikeRequest {
+        id: &args.id,
+        filter: (!filter.trim().is_empty()).then_some(filter.as_str()),
+        // As in `search`: never ask for more than there is.
+        limit: args.limit.min(available),
+        offset: args.offset.min(available),
+    };
+    let (answer, words) = match engine.similar(&request) {
+        Ok(x) => x,
+        Err(SearchError::NoPaper(id)) => bail!(
+            "no paper with id `{id}` in {}\nhint: ids are what `paperdex search` shows beside each year and score",
+            home.dir.display()
+        ),
+        Err(SearchError::Empty) => bail!("the filter `{filter}` has no words to search for"),
+        Err(SearchError::Index(e)) => bail!(
+            "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
+            home.dir.display(),
+            rebuild_hint(home)
+        ),
+        Err(e) => bail!("in the filter: {e}"),
+    };
+    for n in &answer.notes {
+        eprintln!("paperdex: note: {n}");
+    }
+    if words.is_empty() {
+        eprintln!(
+            "paperdex: `{}` has no words that other papers share to search by",
+            args.id
+        );
+    } else {
+        eprintln!(
+            "paperdex: papers like `{}`, by: {}",
+            args.id,
+            words.join(" ")
+        );
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    print_hits(&mut out, &answer, args.json, args.color)
 }
 
 fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {

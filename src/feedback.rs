@@ -124,7 +124,7 @@ pub fn expand(
 
 /// Anserini's filter on feedback terms: 2 to 20 characters of ASCII letters and digits, and not
 /// a stop word.
-fn useful(term: &str) -> bool {
+pub(crate) fn useful(term: &str) -> bool {
     (2..=20).contains(&term.len())
         && term.bytes().all(|b| b.is_ascii_alphanumeric())
         && !is_stopword(term)

@@ -4,7 +4,7 @@
 //! listings) or [`jsonl`] (JSON Lines) into [`paper::Paper`]s, cleaned by [`clean`];
 //! [`ingest`] writes them into an index laid out by [`schema`], analyzed by [`analyzer`] and
 //! kept by [`index`]; [`query`] parses what users type, [`search`] ranks with BM25 and
-//! [`snippet`] picks what to show; [`render`] prints it. [`metrics`] and [`judgments`] measure
+//! [`snippet`] picks what to show ([`like`] turns a paper into a query for papers like it); [`render`] prints it. [`metrics`] and [`judgments`] measure
 //! retrieval quality.
 
 pub mod analyzer;
@@ -16,11 +16,13 @@ pub mod commands;
 pub mod eval;
 pub mod export;
 pub mod feedback;
+pub mod filter;
 pub mod in_abstract;
 pub mod index;
 pub mod ingest;
 pub mod jsonl;
 pub mod judgments;
+pub mod like;
 pub mod listing;
 pub mod metrics;
 pub mod paper;

@@ -28,8 +28,9 @@ use tantivy_fst::Automaton;
 use crate::analyzer;
 use crate::bm25::{Bm25Params, Bm25TermQuery};
 use crate::feedback::Feedback;
+use crate::filter::{Filtered, YearRange};
 use crate::in_abstract::{self, InAbstract};
-use crate::schema::Fields;
+use crate::schema::{self, Fields};
 use crate::union::TermUnion;
 
 /// Which field(s) a leaf searches.
@@ -773,16 +774,22 @@ impl QueryBuilder {
         // years filter the alternatives beside them, and are alternatives of each other
         // (`graph year:2023 year:2024`: graph papers of either year).
         if default == Occur::Should && items.iter().any(is_year) && !items.iter().all(is_year) {
-            let (years, rest): (Vec<Expr>, Vec<Expr>) = items.iter().cloned().partition(is_year);
-            let mut clauses = Vec::with_capacity(2);
-            if let Some(q) = self.boolean(&rest, Occur::Should, wanted, positive, false) {
-                clauses.push((Occur::Must, q));
-            }
-            clauses.extend(
-                self.boolean(&years, Occur::Should, wanted, positive, false)
-                    .map(|q| (Occur::Must, q)),
-            );
-            return Some(Box::new(BooleanQuery::new(clauses)));
+            let (years_items, rest): (Vec<Expr>, Vec<Expr>) =
+                items.iter().cloned().partition(is_year);
+            // The words stay a union MaxScore can rank, the years a filter of it.
+            let rest = self.boolean(&rest, Occur::Should, wanted, positive, union);
+            let ranges = years_ranges(&years_items);
+            let years = self.boolean(&years_items, Occur::Should, wanted, positive, false);
+            return match (rest, years) {
+                (Some(rest), Some(years)) => {
+                    let filtered = Filtered::new(rest, years);
+                    Some(Box::new(match ranges {
+                        Some(ranges) => filtered.of_years(schema::YEAR.to_string(), ranges),
+                        None => filtered,
+                    }))
+                }
+                (rest, years) => rest.or(years),
+            };
         }
         // Function words are dropped only beside other words: `the` alone is still searched.
         let plain_words = items.iter().filter(|e| is_plain_word(e)).count();
@@ -1104,6 +1111,23 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
 
 pub(crate) fn is_stopword(word: &str) -> bool {
     STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
+}
+
+/// The years `items` allow, as alternatives: `None` when they are not simply alternatives
+/// (`year:>2019 AND year:<2023`), which then filter as the query they build.
+fn years_ranges(items: &[Expr]) -> Option<Vec<YearRange>> {
+    let mut ranges = Vec::new();
+    for item in items {
+        match item {
+            Expr::Leaf {
+                leaf: Leaf::Years(lo, hi),
+                ..
+            } => ranges.push((*lo, *hi)),
+            Expr::Or(inner) => ranges.extend(years_ranges(inner)?),
+            _ => return None,
+        }
+    }
+    Some(ranges)
 }
 
 /// A `year:` filter, or a group of nothing but (`(year:2020 OR year:2022)`).

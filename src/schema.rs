@@ -10,6 +10,9 @@ use tantivy::schema::{
 
 use crate::analyzer;
 
+/// The publication year's field: a fast field, which `year:` filters and `--sort newest` read.
+pub const YEAR: &str = "year";
+
 /// Handles to every field, resolved once from the schema.
 #[derive(Clone, Copy, Debug)]
 pub struct Fields {
@@ -47,7 +50,7 @@ pub fn build() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED | FAST),
         venue: b.add_text_field("venue", STRING | STORED | FAST),
         number: b.add_u64_field("number", STORED),
-        year: b.add_i64_field("year", STORED | INDEXED | FAST),
+        year: b.add_i64_field(YEAR, STORED | INDEXED | FAST),
         title: b.add_text_field("title", text_options(analyzer::PROSE, true)),
         authors: b.add_text_field("authors", text_options(analyzer::NAMES, true)),
         // Stored only: `abstract:` queries search the ranking field (see `in_abstract`).
@@ -66,7 +69,7 @@ impl Fields {
             id: f("id")?,
             venue: f("venue")?,
             number: f("number")?,
-            year: f("year")?,
+            year: f(YEAR)?,
             title: f("title")?,
             authors: f("authors")?,
             abstract_text: f("abstract")?,

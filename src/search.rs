@@ -18,7 +18,9 @@ use tantivy::{DocAddress, Searcher};
 use crate::paper::Paper;
 
 use crate::feedback;
-use crate::query::{self, Built, QueryBuilder, QueryError, Ranking, Wanted};
+use crate::filter::Filtered;
+use crate::like;
+use crate::query::{self, Built, Expr, Leaf, QueryBuilder, QueryError, Ranking, Scope, Wanted};
 use crate::schema::Fields;
 use crate::snippet::{self, Highlighted};
 use crate::union::TermUnion;
@@ -72,6 +74,17 @@ pub enum Order {
     Newest,
 }
 
+/// Papers like one in the index (`paperdex similar`).
+#[derive(Debug, Clone)]
+pub struct LikeRequest<'q> {
+    /// The paper's id.
+    pub id: &'q str,
+    /// A query the results must match; it filters and does not score.
+    pub filter: Option<&'q str>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
 /// Why a query produced no search.
 #[derive(Debug)]
 pub enum SearchError {
@@ -79,6 +92,8 @@ pub enum SearchError {
     Query(QueryError),
     /// Nothing in the query can be searched (empty, or only punctuation).
     Empty,
+    /// No live paper has this id.
+    NoPaper(String),
     Index(anyhow::Error),
 }
 
@@ -87,6 +102,7 @@ impl std::fmt::Display for SearchError {
         match self {
             SearchError::Query(e) => write!(f, "{e}"),
             SearchError::Empty => write!(f, "the query has no words to search for"),
+            SearchError::NoPaper(id) => write!(f, "no paper with id `{id}` in the index"),
             SearchError::Index(e) => write!(f, "{e:#}"),
         }
     }
@@ -166,6 +182,10 @@ impl Engine {
             let union = union.clone().expecting(limit.saturating_add(offset));
             return Ok(self.searcher.search(&union, &collector)?);
         }
+        if let Some(filtered) = built.query.downcast_ref::<Filtered>() {
+            let filtered = filtered.clone().expecting(limit.saturating_add(offset));
+            return Ok(self.searcher.search(&filtered, &collector)?);
+        }
         Ok(self.searcher.search(built.query.as_ref(), &collector)?)
     }
 
@@ -225,6 +245,52 @@ impl Engine {
             hits.push(hit);
         }
         Ok(Answer { hits, notes })
+    }
+
+    /// Papers like the one with `req.id`, by its most telling words ([`like::words`]), best
+    /// first; the paper itself is left out. The words are returned too, for the user to see.
+    pub fn similar(&mut self, req: &LikeRequest) -> Result<(Answer, Vec<String>), SearchError> {
+        let source = like::find(&self.searcher, &self.fields, req.id)?
+            .ok_or_else(|| SearchError::NoPaper(req.id.to_string()))?;
+        let paper = stored_paper(&self.searcher, &self.fields, source)?;
+        let words = like::words(&self.searcher, &self.fields, &paper)?;
+        let filter = match req.filter {
+            Some(text) => {
+                let parsed = query::parse(text, false).map_err(SearchError::Query)?;
+                let expr = parsed.expr.ok_or(SearchError::Empty)?;
+                let built = self.builder.build(&expr).ok_or(SearchError::Empty)?;
+                Some((built.query, parsed.notes))
+            }
+            None => None,
+        };
+        let items = words
+            .iter()
+            .map(|w| Expr::Leaf {
+                scope: Scope::Any,
+                leaf: Leaf::Word(w.clone()),
+                span: 0..0,
+            })
+            .collect();
+        let Some(built) = self.builder.build(&Expr::Or(items)) else {
+            return Ok((Answer::default(), words));
+        };
+        // One more than asked for, since the paper itself is likely among them.
+        let wanted = req.limit.saturating_add(req.offset).saturating_add(1);
+        let (top, notes) = match filter {
+            None => (self.top(&built, wanted, 0)?, Vec::new()),
+            Some((filter, notes)) => {
+                let query = Filtered::new(built.query.box_clone(), filter).expecting(wanted);
+                let collector = TopDocs::with_limit(wanted).order_by_score();
+                (self.searcher.search(&query, &collector)?, notes)
+            }
+        };
+        self.matcher.begin(&built.wanted);
+        let mut hits = Vec::with_capacity(req.limit);
+        let others = top.into_iter().filter(|(_, address)| *address != source);
+        for (i, (score, address)) in others.skip(req.offset).take(req.limit).enumerate() {
+            hits.push(self.hit(req.offset + i + 1, score, address)?);
+        }
+        Ok((Answer { hits, notes }, words))
     }
 
     fn hit(&mut self, rank: usize, score: f32, address: DocAddress) -> Result<Hit, SearchError> {

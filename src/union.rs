@@ -112,6 +112,22 @@ pub fn as_tantivy(query: &dyn Query) -> Box<dyn Query> {
 
 impl Query for TermUnion {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.union_weight(scoring)?))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for (term, _) in &self.clauses {
+            visitor(term, false);
+        }
+    }
+}
+
+impl TermUnion {
+    /// [`Query::weight`], as its own type, for [`crate::filter::Filtered`].
+    pub(crate) fn union_weight(
+        &self,
+        scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<TermUnionWeight> {
         let mut plain: Vec<Option<Bm25Weight>> = Vec::with_capacity(self.clauses.len());
         let mut segments = Vec::new();
         match scoring {
@@ -164,19 +180,13 @@ impl Query for TermUnion {
                 plain,
             })
             .collect();
-        Ok(Box::new(TermUnionWeight {
+        Ok(TermUnionWeight {
             clauses,
             within: self.within.clone(),
             expect: self.expect,
             segments,
             floor: Mutex::new(Score::MIN),
-        }))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for (term, _) in &self.clauses {
-            visitor(term, false);
-        }
+        })
     }
 }
 
@@ -199,7 +209,7 @@ fn is_searcher(provider: &dyn Bm25StatisticsProvider, searcher: &tantivy::Search
         && std::mem::size_of_val(provider) == std::mem::size_of::<tantivy::Searcher>()
 }
 
-struct TermUnionWeight {
+pub(crate) struct TermUnionWeight {
     clauses: Vec<WeightedTerm>,
     /// As [`TermUnion::within`].
     within: Vec<Option<usize>>,
@@ -284,7 +294,12 @@ impl TermUnionWeight {
     /// push the k-th best score up, every paper of every word is scored: for `data drift`,
     /// 1,376 papers in the first segment of paperlists against 306 in the second, which starts
     /// from the first one's 10th-best score.
-    fn estimate(&self, reader: &SegmentReader, k: usize) -> tantivy::Result<Option<Score>> {
+    fn estimate(
+        &self,
+        reader: &SegmentReader,
+        k: usize,
+        passing: Option<&dyn Fn(DocId) -> bool>,
+    ) -> tantivy::Result<Option<Score>> {
         if k == 0 || k > SAMPLE {
             return Ok(None);
         }
@@ -321,6 +336,10 @@ impl TermUnionWeight {
             }
             target = doc + 1;
             if alive.is_some_and(|a| a.is_deleted(doc)) {
+                continue;
+            }
+            // Beside a filter, only papers it lets through can be counted on to reach the top.
+            if passing.is_some_and(|passes| !passes(doc)) {
                 continue;
             }
             scores.push(groups.iter_mut().map(|g| g.probe(doc)).sum());
@@ -397,10 +416,24 @@ impl Weight for TermUnionWeight {
         reader: &SegmentReader,
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
+        self.for_each_pruning_among(threshold, reader, None, callback)
+    }
+}
+
+impl TermUnionWeight {
+    /// [`Weight::for_each_pruning`], where only the papers of `passing` (when given) reach
+    /// `callback`'s top k: the head start is then taken from them alone.
+    pub(crate) fn for_each_pruning_among(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        passing: Option<&dyn Fn(DocId) -> bool>,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
         let mut floor = *self.floor.lock().unwrap_or_else(PoisonError::into_inner);
         if floor == Score::MIN {
             if let Some(k) = self.expect {
-                floor = self.estimate(reader, k)?.unwrap_or(floor);
+                floor = self.estimate(reader, k, passing)?.unwrap_or(floor);
             }
         }
         // Just below: a paper scoring exactly the floor still ties, and a tie goes to the
@@ -853,7 +886,10 @@ mod tests {
     use tantivy::{doc, DocAddress, Index, IndexReader, Term};
 
     use super::TermUnion;
-    use tantivy::query::Bm25StatisticsProvider;
+    use crate::filter::Filtered;
+    use proptest::test_runner::TestCaseError;
+    use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, ConstScoreQuery, Occur, TermQuery};
+    use tantivy::schema::IndexRecordOption;
 
     thread_local! {
         /// How often [`super::driven`] took over and [`super::TermUnionWeight::estimate`] gave
@@ -1226,27 +1262,76 @@ mod tests {
                 ours = ours.expecting(k);
             }
             let theirs = ours.to_boolean();
-            let top = TopDocs::with_limit(k).order_by_score();
-            let a: Vec<(f32, DocAddress)> = searcher.search(&ours, &top).unwrap();
-            let b: Vec<(f32, DocAddress)> = searcher.search(&theirs, &top).unwrap();
-            prop_assert_eq!(a.len(), b.len());
-            let close = |x: f32, y: f32| (x - y).abs() <= 1e-6 * x.abs().max(1.0);
-            for (i, ((sa, da), (sb, db))) in a.iter().zip(&b).enumerate() {
-                prop_assert!(close(*sa, *sb), "rank {}: {} vs {}", i, sa, sb);
-                // Papers of (nearly) the same score may swap, within the list or at its cut.
-                if da != db {
-                    let cut = b.last().map_or(0.0, |(s, _)| *s);
-                    prop_assert!(
-                        b.iter().any(|(s, d)| d == da && close(*s, *sa)) || close(*sa, cut),
-                        "rank {}: {:?} ({}) is not among tantivy's top", i, da, sa
-                    );
-                }
+            same_top(&searcher, &ours, &theirs, k)?;
+        }
+
+        /// Beside a filter, the union still prunes, and finds the papers and scores tantivy's
+        /// boolean query finds among those the filter lets through.
+        #[test]
+        fn a_filter_keeps_the_ranking_of_what_it_lets_through(
+            picked in proptest::collection::vec(0..WORDS.len(), 1..5),
+            k in 1usize..40,
+            filter_word in 0..WORDS.len(),
+            filter_in_title in any::<bool>(),
+            expect in any::<bool>(),
+        ) {
+            let (_, reader, body, title) = index();
+            let searcher = reader.searcher();
+            let words: Vec<&str> = picked.iter().map(|&w| WORDS[w]).collect();
+            let union = keyword_union(*body, *title, &words);
+            let field = if filter_in_title { *title } else { *body };
+            let filter = TermQuery::new(
+                Term::from_field_text(field, WORDS[filter_word]),
+                IndexRecordOption::Basic,
+            );
+            let mut ours = Filtered::new(Box::new(union.clone()), Box::new(filter.clone()));
+            if expect {
+                // The head start, which must sample only papers the filter lets through.
+                ours = ours.expecting(k);
             }
-            prop_assert_eq!(searcher.search(&ours, &Count).unwrap(), searcher.search(&theirs, &Count).unwrap());
-            if let Some(&(score, address)) = a.first() {
-                let explained = ours.explain(&searcher, address).unwrap().value();
-                prop_assert!(close(explained, score), "{} vs {}", explained, score);
+            let theirs = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(union.to_boolean()) as Box<dyn Query>),
+                (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(filter), 0.0))),
+            ]);
+            same_top(&searcher, &ours, &theirs, k)?;
+        }
+    }
+
+    /// The same top `k` papers with the same scores (but for the last bits of a sum taken in
+    /// another order), the same count, and the first paper's score explained.
+    fn same_top(
+        searcher: &tantivy::Searcher,
+        ours: &dyn Query,
+        theirs: &dyn Query,
+        k: usize,
+    ) -> Result<(), TestCaseError> {
+        let top = TopDocs::with_limit(k).order_by_score();
+        let a: Vec<(f32, DocAddress)> = searcher.search(ours, &top).unwrap();
+        let b: Vec<(f32, DocAddress)> = searcher.search(theirs, &top).unwrap();
+        prop_assert_eq!(a.len(), b.len());
+        let close = |x: f32, y: f32| (x - y).abs() <= 1e-6 * x.abs().max(1.0);
+        for (i, ((sa, da), (sb, db))) in a.iter().zip(&b).enumerate() {
+            prop_assert!(close(*sa, *sb), "rank {}: {} vs {}", i, sa, sb);
+            // Papers of (nearly) the same score may swap, within the list or at its cut.
+            if da != db {
+                let cut = b.last().map_or(0.0, |(s, _)| *s);
+                prop_assert!(
+                    b.iter().any(|(s, d)| d == da && close(*s, *sa)) || close(*sa, cut),
+                    "rank {}: {:?} ({}) is not among tantivy's top",
+                    i,
+                    da,
+                    sa
+                );
             }
         }
+        prop_assert_eq!(
+            searcher.search(ours, &Count).unwrap(),
+            searcher.search(theirs, &Count).unwrap()
+        );
+        if let Some(&(score, address)) = a.first() {
+            let explained = ours.explain(searcher, address).unwrap().value();
+            prop_assert!(close(explained, score), "{} vs {}", explained, score);
+        }
+        Ok(())
     }
 }

@@ -27,8 +27,12 @@ struct JsonHit {
 }
 
 fn json_hits(dir: &TempDir, args: &[&str]) -> Vec<JsonHit> {
+    json_hits_of(dir, "search", args)
+}
+
+fn json_hits_of(dir: &TempDir, command: &str, args: &[&str]) -> Vec<JsonHit> {
     let out = cmd(dir)
-        .arg("search")
+        .arg(command)
         .arg("--json")
         .args(args)
         .output()
@@ -245,6 +249,73 @@ fn sort_newest_lists_the_latest_year_first_and_the_best_score_within_a_year() {
         .args(["search", "--sort", "newest", "--rm3", "drift"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn similar_ranks_papers_sharing_the_telling_words_and_leaves_the_paper_out() {
+    let many: Vec<String> = (0..30).map(|i| format!("word{i}")).collect();
+    let many = many.join(" ");
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "src", "year": 2023, "title": "Gaussian splatting for radiance fields",
+            "abstract": "We render radiance fields with gaussian splatting in real time."}),
+        serde_json::json!({"id": "near", "year": 2024, "title": "Faster gaussian splatting",
+            "abstract": "Gaussian splatting renders radiance fields quickly."}),
+        serde_json::json!({"id": "less", "year": 2021, "title": "Radiance fields revisited",
+            "abstract": "Neural radiance fields, without splatting."}),
+        serde_json::json!({"id": "far", "year": 2024, "title": "Data drift in streams",
+            "abstract": "We study data drift in real time."}),
+        serde_json::json!({"id": "alone", "title": "Graph networks", "abstract": "Graph networks."}),
+        serde_json::json!({"id": "many", "title": many, "abstract": "Many words."}),
+        serde_json::json!({"id": "many2", "title": many, "abstract": "The same words."}),
+    ]);
+    let similar = |args: &[&str]| -> Vec<(String, f32)> {
+        json_hits_of(&dir, "similar", args)
+            .into_iter()
+            .map(|h| (h.id, h.score))
+            .collect()
+    };
+    // `far` shares only words the source has once (real, time) or a function word: not enough.
+    let all = similar(&["src"]);
+    let order: Vec<&str> = all.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(order, ["near", "less"]);
+    assert_eq!(similar(&["src", "-n", "1", "--offset", "1"]), all[1..]);
+    // A filter keeps what matches it and changes no score.
+    assert_eq!(similar(&["src", "year:2024"]), all[..1]);
+    assert_eq!(similar(&["src", "year:..2022"]), all[1..]);
+    assert_eq!(similar(&["src", "neural"]), all[1..]);
+    cmd(&dir)
+        .args(["similar", "src"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("papers like `src`, by: "))
+        .stderr(predicate::str::contains("splatting"))
+        .stderr(predicate::str::contains("real").not());
+    // At most 25 words, the most telling first.
+    let out = cmd(&dir).args(["similar", "many"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let words = stderr
+        .split("by: ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .count();
+    assert_eq!(words, 25, "{stderr}");
+    // No other paper shares `alone`'s words: nothing to search by, nothing found.
+    cmd(&dir)
+        .args(["similar", "alone"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no words that other papers share"));
+    cmd(&dir)
+        .args(["similar", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no paper with id `nope`"));
+    cmd(&dir)
+        .args(["similar", "src", "year:20x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("filter: query column 6"));
 }
 
 #[test]

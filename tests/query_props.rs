@@ -184,6 +184,11 @@ fn run(query: &str, all: bool) -> Result<&'static str, TestCaseError> {
                 "{query:?}: tantivy failed: {e:#}"
             )))
         }
+        Err(SearchError::NoPaper(id)) => {
+            return Err(TestCaseError::fail(format!(
+                "{query:?}: a search looked for paper {id:?}"
+            )))
+        }
     };
     prop_assert!(engine.count(query, all).is_ok() || ended == "query error" || ended == "no words");
     Ok(ended)
