@@ -188,6 +188,7 @@ mod tests {
     use crate::query::Ranking;
     use crate::schema::Fields;
     use crate::search::{Engine, Order, Request};
+    use crate::union::tests::skewed_text;
 
     const WORDS: [&str; 10] = [
         "model", "learning", "graph", "data", "drift", "vision", "robot", "policy", "speech",
@@ -199,21 +200,9 @@ mod tests {
     fn searcher() -> (Searcher, Fields) {
         let (index, fields) = create_in_ram();
         let mut writer = index.writer_with_num_threads(1, 30_000_000).unwrap();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut words = skewed_text(&WORDS, 0x9e37_79b9_7f4a_7c15);
         for segment in 0..2 {
             for i in 0..2500u64 {
-                let mut words = |n: u64| {
-                    (0..n)
-                        .map(|_| WORDS[(next().trailing_zeros() as usize).min(WORDS.len() - 1)])
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
                 let paper = Paper {
                     id: format!("{segment}-{i}"),
                     year: (i % 23 != 0).then_some(2015 + (i * 7 % 10) as i64),

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::schema::{IndexRecordOption, Term};
-use tantivy::{DocSet, Index, IndexWriter, Searcher, TantivyDocument, TERMINATED};
+use tantivy::{DocAddress, DocSet, Index, IndexWriter, Searcher, TantivyDocument, TERMINATED};
 
 use crate::analyzer;
 use crate::index::{self, IndexHome, Manifest, OpenError, SourceStamp, WriteLock};
@@ -164,8 +164,17 @@ fn id_hash(id: &str) -> u64 {
 
 /// Whether a live (not deleted) paper with this id is in the searcher's snapshot.
 pub fn contains_id(searcher: &Searcher, fields: &Fields, id: &str) -> Result<bool> {
+    Ok(find_id(searcher, fields, id)?.is_some())
+}
+
+/// The live paper with this id in the searcher's snapshot, if any.
+pub fn find_id(
+    searcher: &Searcher,
+    fields: &Fields,
+    id: &str,
+) -> tantivy::Result<Option<DocAddress>> {
     let term = Term::from_field_text(fields.id, id);
-    for segment in searcher.segment_readers() {
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let inverted = segment.inverted_index(fields.id)?;
         let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
             continue;
@@ -173,12 +182,12 @@ pub fn contains_id(searcher: &Searcher, fields: &Fields, id: &str) -> Result<boo
         let mut doc = postings.doc();
         while doc != TERMINATED {
             if !segment.is_deleted(doc) {
-                return Ok(true);
+                return Ok(Some(DocAddress::new(ord as u32, doc)));
             }
             doc = postings.advance();
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// Hashes of every live id in the snapshot, to count updates and removals of a `Replace` run.

@@ -8,8 +8,7 @@
 
 use std::collections::HashMap;
 
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocSet, Searcher, Term, TERMINATED};
+use tantivy::{Searcher, Term};
 
 use crate::analyzer;
 use crate::feedback::useful;
@@ -26,25 +25,6 @@ pub const MIN_COUNT: u32 = 2;
 /// paper has cannot find one. (Their `min_doc_freq` is 5, a floor meant for large indexes;
 /// 2 keeps small collections such as the embedded corpus searchable.)
 pub const MIN_PAPERS: u64 = 2;
-
-/// The live paper with this id, if any.
-pub fn find(searcher: &Searcher, fields: &Fields, id: &str) -> tantivy::Result<Option<DocAddress>> {
-    let term = Term::from_field_text(fields.id, id);
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let inverted = segment.inverted_index(fields.id)?;
-        let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
-            continue;
-        };
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            if !segment.is_deleted(doc) {
-                return Ok(Some(DocAddress::new(ord as u32, doc)));
-            }
-            doc = postings.advance();
-        }
-    }
-    Ok(None)
-}
 
 /// The words to search for papers like `paper`, heaviest first: each as the paper first writes
 /// it (lower-cased), so that it is analyzed back into the same stem.

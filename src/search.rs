@@ -19,6 +19,7 @@ use crate::paper::Paper;
 
 use crate::feedback;
 use crate::filter::Filtered;
+use crate::ingest;
 use crate::like;
 use crate::query::{self, Built, Expr, Leaf, QueryBuilder, QueryError, Ranking, Scope, Wanted};
 use crate::schema::Fields;
@@ -250,7 +251,7 @@ impl Engine {
     /// Papers like the one with `req.id`, by its most telling words ([`like::words`]), best
     /// first; the paper itself is left out. The words are returned too, for the user to see.
     pub fn similar(&mut self, req: &LikeRequest) -> Result<(Answer, Vec<String>), SearchError> {
-        let source = like::find(&self.searcher, &self.fields, req.id)?
+        let source = ingest::find_id(&self.searcher, &self.fields, req.id)?
             .ok_or_else(|| SearchError::NoPaper(req.id.to_string()))?;
         let paper = stored_paper(&self.searcher, &self.fields, source)?;
         let words = like::words(&self.searcher, &self.fields, &paper)?;

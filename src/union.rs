@@ -875,7 +875,7 @@ fn driven(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::cell::Cell;
     use std::sync::OnceLock;
 
@@ -915,6 +915,26 @@ mod tests {
         "straggler",
     ];
 
+    /// A source of text drawn from `words`, word i about twice as often as word i + 1 (as
+    /// real vocabularies are skewed): `text(n)` is n words. Deterministic for a `seed`.
+    pub(crate) fn skewed_text(
+        words: &'static [&'static str],
+        mut seed: u64,
+    ) -> impl FnMut(u64) -> String {
+        move |count| {
+            (0..count)
+                .map(|_| {
+                    // xorshift64
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    words[(seed.trailing_zeros() as usize).min(words.len() - 1)]
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+
     /// Several segments (some with deleted papers) of papers long enough to fill many postings
     /// blocks, words drawn with very different frequencies, two fields.
     fn index() -> &'static (Index, IndexReader, Field, Field) {
@@ -925,22 +945,7 @@ mod tests {
             let title = schema.add_text_field("title", TEXT);
             let index = Index::create_in_ram(schema.build());
             let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
-            let mut seed = 0x2545_f491_4f6c_dd1du64;
-            let mut next = move || {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed
-            };
-            let mut words = |count: u64| {
-                (0..count)
-                    .map(|_| {
-                        // Word i appears about twice as often as word i + 1.
-                        WORDS[(next().trailing_zeros() as usize).min(WORDS.len() - 1)]
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let mut words = skewed_text(&WORDS, 0x2545_f491_4f6c_dd1d);
             for segment in 0..3 {
                 for i in 0..1500u64 {
                     // As in paperdex's ranking field, the body holds the title.
