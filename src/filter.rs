@@ -3,10 +3,11 @@
 //!
 //! tantivy's boolean query would intersect the two and score every paper of the intersection,
 //! which for a union of many words is most of the index. [`Filtered`] instead lets the ranked
-//! query prune as it does on its own (block-max MaxScore for [`crate::union::TermUnion`]),
-//! marking the filter's papers of a segment in a bit set first and passing on only those. The
-//! top-k threshold the pruning works from then only ever comes from papers that pass the filter,
-//! so nothing the filter lets through is skipped.
+//! query prune as it does on its own (block-max MaxScore for [`crate::union::TermUnion`]) and
+//! passes on only the papers the filter lets through: for years, read from the year fast field
+//! paper by paper as they come; for any other filter, marked in a bit set per segment first.
+//! The top-k threshold the pruning works from then only ever comes from papers that pass, and
+//! the union's head start samples only those, so nothing the filter lets through is skipped.
 
 use std::ops::{Bound, RangeBounds};
 
