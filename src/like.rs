@@ -17,13 +17,16 @@ use crate::paper::Paper;
 use crate::schema::Fields;
 
 /// At most this many words are searched for (Lucene's and Elasticsearch's `max_query_terms`).
+///
+/// Every word of the paper may be one, however often it occurs: their `min_term_freq` of 2 is
+/// meant for long documents, and an abstract says most things once. Measured on SciFact's train
+/// split, taking the other papers relevant to the same claim as the papers like a given one
+/// (187 papers): a floor of 2 found 0.734 of them in the top 10 and 0.909 in the top 100; no
+/// floor 0.752 and 0.927 (10 words: 0.700 and 0.915; 50: 0.758 and 0.905).
 pub const MAX_WORDS: usize = 25;
-/// A word must occur at least this often in the paper (their `min_term_freq`). Title words
-/// always do, the title being written twice into the ranking field.
-pub const MIN_COUNT: u32 = 2;
 /// A word must be in at least this many papers, the paper itself included: a word no other
-/// paper has cannot find one. (Their `min_doc_freq` is 5, a floor meant for large indexes;
-/// 2 keeps small collections such as the embedded corpus searchable.)
+/// paper has cannot find one. Their `min_doc_freq` is 5; on SciFact train, as above, 5 found
+/// 0.699 and 0.920, 2 found 0.752 and 0.927: a rare word two papers share says most.
 pub const MIN_PAPERS: u64 = 2;
 
 /// The words to search for papers like `paper`, heaviest first: each as the paper first writes
@@ -52,9 +55,6 @@ pub fn words(searcher: &Searcher, fields: &Fields, paper: &Paper) -> tantivy::Re
     let papers = searcher.num_docs() as f64;
     let mut weighed = Vec::new();
     for (stem, (count, spelling)) in counts {
-        if count < MIN_COUNT {
-            continue;
-        }
         let df = searcher.doc_freq(&Term::from_field_text(fields.text, &stem))?;
         if df < MIN_PAPERS {
             continue;
