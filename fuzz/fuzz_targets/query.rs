@@ -13,7 +13,7 @@ use paperdex::ingest::document;
 use paperdex::listing::ListingReader;
 use paperdex::query::Ranking;
 use paperdex::schema::Fields;
-use paperdex::search::{Engine, Request, SearchError};
+use paperdex::search::{Engine, LikeRequest, Order, Request, SearchError};
 use tantivy::Searcher;
 
 const LISTING: &str = include_str!("../../corpus/mlsys-2022.txt");
@@ -46,11 +46,32 @@ fuzz_target!(|data: &[u8]| {
         limit: usize::from(flags >> 4) + 1,
         offset: usize::from((flags >> 1) & 7),
         explain: flags & 2 != 0,
+        order: if flags & 8 != 0 {
+            Order::Newest
+        } else {
+            Order::Relevance
+        },
     };
     match engine.search(&request) {
         Ok(answer) => assert!(answer.hits.len() <= request.limit),
         Err(SearchError::Query(_) | SearchError::Empty) => {}
-        Err(SearchError::Index(e)) => panic!("tantivy failed on {query:?}: {e:#}"),
+        Err(e) => panic!("search failed on {query:?}: {e}"),
     }
     let _ = engine.count(query, flags & 1 != 0);
+    // The same text as the filter of `similar`.
+    let like = LikeRequest {
+        id: "mlsys-2022-1",
+        filter: Some(query),
+        limit: request.limit,
+        offset: request.offset,
+    };
+    match engine.similar(&like) {
+        Ok((answer, words)) => {
+            assert!(answer.hits.len() <= like.limit);
+            assert!(!words.is_empty());
+            assert!(answer.hits.iter().all(|h| h.id != like.id));
+        }
+        Err(SearchError::Query(_) | SearchError::Empty) => {}
+        Err(e) => panic!("similar failed with the filter {query:?}: {e}"),
+    }
 });
