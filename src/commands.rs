@@ -266,6 +266,15 @@ fn rebuild_quietly(home: &IndexHome, inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// The error for an index that failed while being read.
+fn unreadable(home: &IndexHome, e: &anyhow::Error) -> anyhow::Error {
+    anyhow!(
+        "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
+        home.dir.display(),
+        rebuild_hint(home)
+    )
+}
+
 fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
     let query = args.query.join(" ");
     let opened = open_for_search(home)?;
@@ -287,11 +296,7 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
                 eprintln!("paperdex: the query `{query}` has no words to search for");
                 Ok(Status::NotFound)
             }
-            SearchError::Index(e) => Err(anyhow!(
-                "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
-                home.dir.display(),
-                rebuild_hint(home)
-            )),
+            SearchError::Index(e) => Err(unreadable(home, &e)),
             e => Err(anyhow!(e)),
         }
     };
@@ -369,11 +374,7 @@ fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
             home.dir.display()
         ),
         Err(SearchError::Empty) => bail!("the filter `{filter}` has no words to search for"),
-        Err(SearchError::Index(e)) => bail!(
-            "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
-            home.dir.display(),
-            rebuild_hint(home)
-        ),
+        Err(SearchError::Index(e)) => return Err(unreadable(home, &e)),
         Err(e) => bail!("in the filter: {e}"),
     };
     for n in &answer.notes {

@@ -286,7 +286,7 @@ impl Engine {
             }
         };
         self.matcher.begin(&built.wanted);
-        let mut hits = Vec::with_capacity(req.limit);
+        let mut hits = Vec::with_capacity(req.limit.min(top.len()));
         let others = top.into_iter().filter(|(_, address)| *address != source);
         for (i, (score, address)) in others.skip(req.offset).take(req.limit).enumerate() {
             hits.push(self.hit(req.offset + i + 1, score, address)?);
