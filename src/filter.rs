@@ -16,6 +16,7 @@ use tantivy::query::{
 };
 use tantivy::{BitSet, DocId, Score, SegmentReader, TantivyError};
 
+use crate::schema;
 use crate::union::{TermUnion, TermUnionWeight};
 
 /// `inner`'s matches that `filter` also matches, with `inner`'s scores.
@@ -23,10 +24,10 @@ use crate::union::{TermUnion, TermUnionWeight};
 pub struct Filtered {
     inner: Box<dyn Query>,
     filter: Box<dyn Query>,
-    /// When the filter is years (`year:` alternatives): the fast field and the ranges, so
-    /// that a paper is checked by reading its year rather than by listing every paper of
-    /// those years first.
-    years: Option<(String, Vec<YearRange>)>,
+    /// When the filter is years (`year:` alternatives): the ranges, so that a paper is checked
+    /// by reading its year from the year fast field rather than by listing every paper of those
+    /// years first.
+    years: Option<Vec<YearRange>>,
 }
 
 /// Years from .. to, as `year:` gives them.
@@ -43,9 +44,9 @@ impl Filtered {
         }
     }
 
-    /// Says the filter is exactly these years of this fast field (any of the ranges).
-    pub(crate) fn of_years(mut self, field: String, ranges: Vec<YearRange>) -> Filtered {
-        self.years = Some((field, ranges));
+    /// Says the filter is exactly these years (any of the ranges).
+    pub(crate) fn of_years(mut self, ranges: Vec<YearRange>) -> Filtered {
+        self.years = Some(ranges);
         self
     }
 
@@ -95,7 +96,7 @@ impl Query for Filtered {
 struct FilteredWeight {
     inner: Inner,
     filter: Box<dyn Weight>,
-    years: Option<(String, Vec<YearRange>)>,
+    years: Option<Vec<YearRange>>,
 }
 
 /// A union is kept as its own type, to be handed the filter's papers.
@@ -138,9 +139,9 @@ impl Weight for FilteredWeight {
         callback: &mut dyn FnMut(DocId, Score) -> Score,
     ) -> tantivy::Result<()> {
         let years = match &self.years {
-            Some((field, ranges)) => reader
+            Some(ranges) => reader
                 .fast_fields()
-                .i64(field)
+                .i64(schema::YEAR)
                 .ok()
                 .map(|column| (column, ranges)),
             None => None,

@@ -30,7 +30,7 @@ use crate::bm25::{Bm25Params, Bm25TermQuery};
 use crate::feedback::Feedback;
 use crate::filter::{Filtered, YearRange};
 use crate::in_abstract::{self, InAbstract};
-use crate::schema::{self, Fields};
+use crate::schema::Fields;
 use crate::union::TermUnion;
 
 /// Which field(s) a leaf searches.
@@ -784,7 +784,7 @@ impl QueryBuilder {
                 (Some(rest), Some(years)) => {
                     let filtered = Filtered::new(rest, years);
                     Some(Box::new(match ranges {
-                        Some(ranges) => filtered.of_years(schema::YEAR.to_string(), ranges),
+                        Some(ranges) => filtered.of_years(ranges),
                         None => filtered,
                     }))
                 }

@@ -22,7 +22,7 @@ use crate::filter::Filtered;
 use crate::ingest;
 use crate::like;
 use crate::query::{self, Built, Expr, Leaf, QueryBuilder, QueryError, Ranking, Scope, Wanted};
-use crate::schema::Fields;
+use crate::schema::{self, Fields};
 use crate::snippet::{self, Highlighted};
 use crate::union::TermUnion;
 
@@ -202,11 +202,10 @@ impl Engine {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let year = self.searcher.schema().get_field_name(self.fields.year);
         // `None` sorts below every year, so papers without one come last.
         let collector = TopDocs::with_limit(limit).and_offset(offset).order_by((
             (
-                SortByStaticFastValue::<i64>::for_field(year),
+                SortByStaticFastValue::<i64>::for_field(schema::YEAR),
                 tantivy::Order::Desc,
             ),
             (SortBySimilarityScore, tantivy::Order::Desc),
@@ -272,19 +271,17 @@ impl Engine {
                 span: 0..0,
             })
             .collect();
-        let Some(built) = self.builder.build(&Expr::Or(items)) else {
+        let Some(mut built) = self.builder.build(&Expr::Or(items)) else {
             return Ok((Answer::default(), words));
         };
+        let mut notes = Vec::new();
+        if let Some((filter, filter_notes)) = filter {
+            built.query = Box::new(Filtered::new(built.query, filter));
+            notes = filter_notes;
+        }
         // One more than asked for, since the paper itself is likely among them.
         let wanted = req.limit.saturating_add(req.offset).saturating_add(1);
-        let (top, notes) = match filter {
-            None => (self.top(&built, wanted, 0)?, Vec::new()),
-            Some((filter, notes)) => {
-                let query = Filtered::new(built.query.box_clone(), filter).expecting(wanted);
-                let collector = TopDocs::with_limit(wanted).order_by_score();
-                (self.searcher.search(&query, &collector)?, notes)
-            }
-        };
+        let top = self.top(&built, wanted, 0)?;
         self.matcher.begin(&built.wanted);
         let mut hits = Vec::with_capacity(req.limit.min(top.len()));
         let others = top.into_iter().filter(|(_, address)| *address != source);
