@@ -21,7 +21,9 @@ use crate::schema::Fields;
 use crate::search::{Engine, Request, SearchError};
 
 /// The query kinds a query file may tag its lines with.
-pub const KINDS: [&str; 6] = ["term", "words", "phrase", "field", "boolean", "prefix"];
+pub const KINDS: [&str; 7] = [
+    "term", "words", "phrase", "field", "boolean", "prefix", "fuzzy",
+];
 
 /// One query of a benchmark set.
 #[derive(Debug, Clone, PartialEq, Eq)]

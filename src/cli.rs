@@ -280,7 +280,7 @@ pub struct EvalArgs {
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Queries: one per line, optionally `kind<TAB>query` (kinds: term, words, phrase, field,
-    /// boolean, prefix; `#` starts a comment), or a BEIR queries.jsonl
+    /// boolean, prefix, fuzzy; `#` starts a comment), or a BEIR queries.jsonl
     #[arg(long, value_name = "FILE")]
     pub queries: PathBuf,
 

@@ -308,6 +308,7 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         notes(&found_notes);
         writeln!(out, "{n}")?;
         out.flush()?;
+        did_you_mean(&mut engine, &query);
         return Ok(if n > 0 {
             Status::Found
         } else {
@@ -329,7 +330,25 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         Err(e) => return no_words(e),
     };
     notes(&answer.notes);
-    print_hits(&mut out, &answer, args.json, args.color)
+    let status = print_hits(&mut out, &answer, args.json, args.color)?;
+    did_you_mean(&mut engine, &query);
+    Ok(status)
+}
+
+/// Says on stderr which words no paper has, and the query with the nearest words papers have.
+fn did_you_mean(engine: &mut Engine, query: &str) {
+    if let Some(s) = engine.suggest(query) {
+        let missing: Vec<String> = s
+            .missing
+            .iter()
+            .map(|(w, papers)| format!("`{w}`: {papers}"))
+            .collect();
+        eprintln!(
+            "paperdex: did you mean `{}`? (papers with {})",
+            s.query,
+            missing.join(", ")
+        );
+    }
 }
 
 /// Writes the hits of an answer, as text or JSON Lines.

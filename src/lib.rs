@@ -3,7 +3,7 @@
 //! The data's path: [`sources`] finds files and reads them with [`listing`] (papers.cool-style
 //! listings) or [`jsonl`] (JSON Lines) into [`paper::Paper`]s, cleaned by [`clean`];
 //! [`ingest`] writes them into an index laid out by [`schema`], analyzed by [`analyzer`] and
-//! kept by [`index`]; [`query`] parses what users type, [`search`] ranks with BM25 and
+//! kept by [`index`]; [`query`] parses what users type ([`fuzzy`] finds the words near a typo), [`search`] ranks with BM25 and
 //! [`snippet`] picks what to show ([`like`] turns a paper into a query for papers like it); [`render`] prints it. [`metrics`] and [`judgments`] measure
 //! retrieval quality.
 
@@ -17,6 +17,7 @@ pub mod eval;
 pub mod export;
 pub mod feedback;
 pub mod filter;
+pub mod fuzzy;
 pub mod in_abstract;
 pub mod index;
 pub mod ingest;

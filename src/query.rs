@@ -3,7 +3,7 @@
 //! Syntax: words (ranked by how many match, or all required with `--all`), `"exact phrase"`,
 //! `"phrase"~N`, `title:`/`author:`/`abstract:`/`venue:`/`id:` scoping (of a word, a phrase or a
 //! parenthesised group), `year:` filters (`year:2024`, `year:2020..2024`, `year:>=2021`),
-//! `+required`, `-excluded`, `AND`/`OR`/`NOT`, parentheses, `prefix*`.
+//! `+required`, `-excluded`, `AND`/`OR`/`NOT`, parentheses, `prefix*`, `fuzzy~` and `fuzzy~N`.
 //!
 //! Invariants: parsing never fails on text that merely looks odd (a lone quote or parenthesis, a
 //! URL, `C++`, a hyphenated word): such text is searched as plain words and a note says what was
@@ -23,12 +23,14 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Searcher;
 use tantivy_fst::Automaton;
 
 use crate::analyzer;
 use crate::bm25::{Bm25Params, Bm25TermQuery};
 use crate::feedback::Feedback;
 use crate::filter::{Filtered, YearRange};
+use crate::fuzzy;
 use crate::in_abstract::{self, InAbstract};
 use crate::schema::Fields;
 use crate::union::TermUnion;
@@ -73,6 +75,9 @@ pub enum Leaf {
     Phrase(String, u32),
     /// Every term that starts with this text (`graph*`).
     Prefix(String),
+    /// The terms within some edits of this word's (`transfomer~`, `drift~1`): the number
+    /// written, or by the word's length ([`fuzzy::auto_edits`]).
+    Fuzzy(String, Option<u8>),
     /// Papers published in these years (`year:2024`, `year:2020..2024`, `year:>=2021`). Papers
     /// without a year never match.
     Years(Bound<i64>, Bound<i64>),
@@ -141,6 +146,7 @@ enum Tok {
     Years(Bound<i64>, Bound<i64>),
     Phrase(String, u32),
     Prefix(String),
+    Fuzzy(String, Option<u8>),
     Field(Scope),
     Open,
     Close,
@@ -370,9 +376,33 @@ impl<'q> Lexer<'q> {
         self.plain(start, end)
     }
 
-    /// A word with no field: a prefix if it ends in `*`.
+    /// A word with no field: a prefix if it ends in `*`, fuzzy if in `~` or `~N`.
     fn plain(&mut self, start: usize, end: usize) -> Result<usize, QueryError> {
         let word = &self.query[start..end];
+        if let Some((base, digits)) = word.rsplit_once('~') {
+            let is_word = !base.is_empty() && !base.contains(['~', '*']);
+            if is_word && digits.bytes().all(|b| b.is_ascii_digit()) {
+                let edits = if digits.is_empty() {
+                    None
+                } else {
+                    let n = digits.parse::<u32>().unwrap_or(u32::MAX);
+                    if n > u32::from(fuzzy::MAX_EDITS) {
+                        self.note(
+                            start,
+                            &format!(
+                                "`{word}`: a word can be at most {} edits away, searched with {}",
+                                fuzzy::MAX_EDITS,
+                                fuzzy::MAX_EDITS
+                            ),
+                        );
+                    }
+                    Some(n.min(u32::from(fuzzy::MAX_EDITS)) as u8)
+                };
+                self.toks
+                    .push((Tok::Fuzzy(base.to_string(), edits), start..end));
+                return Ok(end);
+            }
+        }
         match word.strip_suffix('*') {
             Some(stem) if !stem.is_empty() && !stem.ends_with('*') => {
                 self.toks.push((Tok::Prefix(stem.to_string()), start..end));
@@ -415,6 +445,7 @@ impl Parser<'_> {
                     | Tok::Years(..)
                     | Tok::Phrase(..)
                     | Tok::Prefix(_)
+                    | Tok::Fuzzy(..)
                     | Tok::Field(_)
                     | Tok::Open
                     | Tok::Not
@@ -526,6 +557,7 @@ impl Parser<'_> {
             }),
             Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
             Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
+            Tok::Fuzzy(w, edits) => leaf(Leaf::Fuzzy(w, edits)),
             Tok::Field(inner) => self.parse_primary(depth, inner),
             Tok::Open => {
                 let inner = self.parse_or(depth + 1);
@@ -665,6 +697,9 @@ pub struct QueryBuilder {
     prose: TextAnalyzer,
     names: TextAnalyzer,
     pub ranking: Ranking,
+    /// The index whose terms a fuzzy word stands for; without one, a fuzzy word is its own
+    /// term only.
+    searcher: Option<Searcher>,
 }
 
 /// A query ready to run, with the terms to highlight.
@@ -684,7 +719,14 @@ impl QueryBuilder {
             prose: analyzer::prose(),
             names: analyzer::names(),
             ranking,
+            searcher: None,
         }
+    }
+
+    /// Fuzzy words will stand for the terms of this index near theirs.
+    pub fn searching(mut self, searcher: Searcher) -> QueryBuilder {
+        self.searcher = Some(searcher);
+        self
     }
 
     /// Builds the query; `None` when nothing in it is searchable (only stop words or
@@ -792,7 +834,7 @@ impl QueryBuilder {
             };
         }
         // Function words are dropped only beside other words: `the` alone is still searched.
-        let plain_words = items.iter().filter(|e| is_plain_word(e)).count();
+        let plain_words = items.iter().filter(|e| is_any_word(e)).count();
         let mut clauses: Vec<(Occur, Alt)> = Vec::new();
         for item in items {
             if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
@@ -889,9 +931,19 @@ impl QueryBuilder {
             Scope::Venue | Scope::Id => {
                 let field = if scope == Scope::Venue { f.venue } else { f.id };
                 let text = match leaf {
-                    Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) => w,
+                    Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) | Leaf::Fuzzy(w, _) => w,
                     Leaf::Years(..) => return Vec::new(),
                 };
+                if let Leaf::Fuzzy(_, edits) = leaf {
+                    let edits = edits.unwrap_or_else(|| fuzzy::auto_edits(text));
+                    return fuzzy::nearest(self.near(field, text, edits))
+                        .into_iter()
+                        .map(|n| {
+                            let term = Term::from_field_text(field, &n.term);
+                            Alt::Query(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+                        })
+                        .collect();
+                }
                 let term = Term::from_field_text(field, text);
                 return vec![Alt::Query(if let Leaf::Prefix(p) = leaf {
                     Box::new(PrefixQuery::new(field, p))
@@ -900,11 +952,14 @@ impl QueryBuilder {
                 })];
             }
         };
+        if let Leaf::Fuzzy(word, edits) = leaf {
+            return self.fuzzy_alternatives(scope, targets, word, *edits, wanted, positive);
+        }
         let mut alternatives: Vec<Alt> = Vec::new();
         let (text, slop) = match leaf {
             Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
             Leaf::Phrase(p, slop) => (p.as_str(), *slop),
-            Leaf::Years(..) => return Vec::new(),
+            Leaf::Years(..) | Leaf::Fuzzy(..) => return Vec::new(),
         };
         // The ranking field and the title share the prose analyzer: analyzed once for both.
         let prose_terms = if targets.iter().any(|&(_, is_prose)| is_prose) {
@@ -993,6 +1048,137 @@ impl QueryBuilder {
             };
             alternatives.push(Alt::Query(q));
             boost_from(&mut alternatives, first, boost);
+        }
+        alternatives
+    }
+
+    /// The terms of `field` near `term` ([`fuzzy::near`]); only `term` without an index.
+    fn near(&self, field: Field, term: &str, edits: u8) -> Vec<fuzzy::Near> {
+        let own = || {
+            vec![fuzzy::Near {
+                term: term.to_string(),
+                edits: 0,
+                papers: 0,
+            }]
+        };
+        match &self.searcher {
+            // A term dictionary that cannot be read fails the search itself right after.
+            Some(searcher) => fuzzy::near(searcher, field, term, edits).unwrap_or_else(|_| own()),
+            None => own(),
+        }
+    }
+
+    /// For a fuzzy prose word no term is near: the term of the word "did you mean" would
+    /// suggest ([`fuzzy::correction`], which also finds misspellings whose stem kept a suffix the
+    /// right word's lost: `mortaligy~`, `mortality`), if within the word's edits.
+    fn corrected(&mut self, field: Field, word: &str, edits: u8) -> Option<fuzzy::Near> {
+        let searcher = self.searcher.as_ref()?;
+        let mut prose = analyzer::prose();
+        let analyze = |w: &str| {
+            let terms = analyzer::terms(&mut prose, w);
+            match terms.as_slice() {
+                [(_, t)] => Some(t.clone()),
+                _ => None,
+            }
+        };
+        let fields = self.fields;
+        let spell = |stem: &str| fuzzy::spellings(searcher, &fields, stem);
+        let spelling = fuzzy::correction(searcher, field, word, analyze, 1, spell).ok()??;
+        let edits_made = fuzzy::distance(&word.to_lowercase(), &spelling);
+        if edits_made > u32::from(edits) {
+            return None;
+        }
+        let term = analyzer::terms(&mut self.prose, &spelling).pop()?.1;
+        let papers = searcher
+            .doc_freq(&Term::from_field_text(field, &term))
+            .ok()?;
+        Some(fuzzy::Near {
+            term,
+            edits: edits_made,
+            papers,
+        })
+    }
+
+    /// A fuzzy word's alternatives: for each field, each near term of each analyzed term of the
+    /// word, weighed as [`fuzzy::weigh`] says, and scored as that term would be as a word.
+    fn fuzzy_alternatives(
+        &mut self,
+        scope: Scope,
+        targets: &[(Field, bool)],
+        word: &str,
+        edits: Option<u8>,
+        wanted: &mut Wanted,
+        positive: bool,
+    ) -> Vec<Alt> {
+        let f = self.fields;
+        let prose_terms = analyzer::terms(&mut self.prose, word);
+        let names_terms = analyzer::terms(&mut self.names, word);
+        // The near terms of each analyzed term in each field. The title's terms are the
+        // ranking field's: its near terms serve both.
+        let mut plans: Vec<(Field, bool, String, Vec<fuzzy::Near>)> = Vec::new();
+        let mut text_near: Vec<Vec<fuzzy::Near>> = Vec::new();
+        for &(field, is_prose) in targets {
+            let terms = if is_prose { &prose_terms } else { &names_terms };
+            for (i, (_, term)) in terms.iter().enumerate() {
+                let edits = edits.unwrap_or_else(|| fuzzy::auto_edits(term));
+                let shared = scope == Scope::Any && (field == f.text || field == f.title);
+                let near = if shared && i < text_near.len() {
+                    text_near[i].clone()
+                } else {
+                    let source = if shared { f.text } else { field };
+                    let mut near = fuzzy::nearest(self.near(source, term, edits));
+                    if near.len() == 1 && near[0].papers == 0 && is_prose && terms.len() == 1 {
+                        near.extend(self.corrected(source, word, edits));
+                    }
+                    if shared {
+                        text_near.push(near.clone());
+                    }
+                    near
+                };
+                plans.push((field, is_prose, term.clone(), near));
+            }
+        }
+        // A name near a typo counts no more than the commonest prose word near it (`modes`, an
+        // author, for `modles~`); prose terms are blended within their field, as Lucene does.
+        let commonest = plans
+            .iter()
+            .flat_map(|(.., near)| near.iter().map(|n| n.papers))
+            .max()
+            .unwrap_or(0);
+        let mut alternatives = Vec::new();
+        for (field, is_prose, term, near) in plans {
+            let weighed = match &self.searcher {
+                Some(searcher) => {
+                    let commonest = if is_prose { 0 } else { commonest };
+                    fuzzy::weigh(searcher, field, &term, &near, commonest).unwrap_or_default()
+                }
+                None => vec![(term.clone(), 1.0)],
+            };
+            if weighed.is_empty() {
+                // No paper has a term near it: the word's own term, which finds nothing,
+                // keeps the query a query of that word.
+                alternatives.push(Alt::Query(self.term_query(field, &term)));
+            }
+            for (near_term, weight) in weighed {
+                if positive && is_prose {
+                    wanted.prose.insert(near_term.clone());
+                }
+                let first = alternatives.len();
+                if scope == Scope::Abstract {
+                    let q = Box::new(BoostQuery::new(self.term_query(field, &near_term), weight));
+                    alternatives.push(Alt::Query(
+                        self.in_abstract(q, in_abstract::Leaf::Terms(vec![(0, near_term)], 0)),
+                    ));
+                    continue;
+                }
+                alternatives.push(self.term_alt(scope, field, &near_term));
+                let boost = if scope == Scope::Any && field == f.title {
+                    self.ranking.title_boost
+                } else {
+                    1.0
+                };
+                boost_from(&mut alternatives, first, weight * boost);
+            }
         }
         alternatives
     }
@@ -1152,7 +1338,23 @@ fn is_plain_word(expr: &Expr) -> bool {
 }
 
 fn is_stopword_leaf(expr: &Expr) -> bool {
-    matches!(expr, Expr::Leaf { scope: Scope::Any, leaf: Leaf::Word(w), .. } if is_stopword(w))
+    matches!(
+        expr,
+        Expr::Leaf { scope: Scope::Any, leaf: Leaf::Word(w) | Leaf::Fuzzy(w, _), .. }
+            if is_stopword(w)
+    )
+}
+
+/// A word of any field, fuzzy or not: what a function word can stand beside and be dropped.
+fn is_any_word(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Leaf {
+            scope: Scope::Any,
+            leaf: Leaf::Word(_) | Leaf::Fuzzy(..),
+            ..
+        }
+    )
 }
 
 /// Every term of a field that starts with a prefix, matched with a constant score (as Lucene
@@ -1303,6 +1505,54 @@ mod tests {
                 },
             ])
         );
+    }
+
+    #[test]
+    fn fuzzy_words_take_at_most_two_edits_and_odd_tildes_stay_words() {
+        let fuzzy = |w: &str, edits, span| Expr::Leaf {
+            scope: Scope::Any,
+            leaf: Leaf::Fuzzy(w.into(), edits),
+            span,
+        };
+        assert_eq!(
+            expr("drfit~ stragler~1"),
+            Expr::Or(vec![
+                fuzzy("drfit", None, 0..6),
+                fuzzy("stragler", Some(1), 7..17)
+            ])
+        );
+        assert_eq!(
+            expr("title:transfomer~2"),
+            Expr::Leaf {
+                scope: Scope::Title,
+                leaf: Leaf::Fuzzy("transfomer".into(), Some(2)),
+                span: 6..18
+            }
+        );
+        // More than two edits: searched with two, and said.
+        let parsed = parse("drift~9", false).unwrap();
+        assert_eq!(parsed.expr, Some(fuzzy("drift", Some(2), 0..7)));
+        assert_eq!(parsed.notes.len(), 1, "{:?}", parsed.notes);
+        assert!(
+            parsed.notes[0].contains("at most 2 edits"),
+            "{:?}",
+            parsed.notes
+        );
+        // A tilde that is not after a word and before nothing or digits is text.
+        for q in ["~", "~2", "a~b", "x~~", "graph*~"] {
+            let parsed = parse(q, false).unwrap();
+            assert!(
+                matches!(
+                    parsed.expr,
+                    Some(Expr::Leaf {
+                        leaf: Leaf::Word(_),
+                        ..
+                    })
+                ),
+                "{q}: {:?}",
+                parsed.expr
+            );
+        }
     }
 
     #[test]

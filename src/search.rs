@@ -17,8 +17,10 @@ use tantivy::{DocAddress, Searcher};
 
 use crate::paper::Paper;
 
+use crate::analyzer;
 use crate::feedback;
 use crate::filter::Filtered;
+use crate::fuzzy;
 use crate::ingest;
 use crate::like;
 use crate::query::{self, Built, Expr, Leaf, QueryBuilder, QueryError, Ranking, Scope, Wanted};
@@ -136,9 +138,9 @@ pub struct Engine {
 impl Engine {
     pub fn new(searcher: Searcher, fields: Fields, ranking: Ranking) -> Engine {
         Engine {
+            builder: QueryBuilder::new(fields, ranking).searching(searcher.clone()),
             searcher,
             fields,
-            builder: QueryBuilder::new(fields, ranking),
             matcher: snippet::Matcher::new(&Wanted::default()),
         }
     }
@@ -247,6 +249,107 @@ impl Engine {
         Ok(Answer { hits, notes })
     }
 
+    /// "Did you mean": the query with each word no paper has (or almost none) replaced by the nearest word
+    /// papers have ([`fuzzy::correction`]), and the words replaced; `None` when every word is
+    /// found or none has a word near it. Words that are excluded, in phrases, fuzzy already or
+    /// shorter than [`fuzzy::MIN_CORRECTED_CHARS`] are left as they are.
+    pub fn suggest(&mut self, query: &str) -> Option<Suggestion> {
+        let expr = query::parse(query, false).ok()?.expr?;
+        let mut words = Vec::new();
+        missing_candidates(&expr, &mut words);
+        let mut replaced: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut missing = Vec::new();
+        for (scope, word, span) in words {
+            if let Some((better, papers, within)) = self.correct(scope, &word) {
+                // Only the word itself is replaced, not the punctuation around it (`liver.`).
+                missing.push((word[within.clone()].to_string(), papers));
+                replaced.push((span.start + within.start..span.start + within.end, better));
+            }
+        }
+        if replaced.is_empty() {
+            return None;
+        }
+        replaced.sort_by_key(|(span, _)| span.start);
+        let mut corrected = String::with_capacity(query.len());
+        let mut at = 0;
+        for (span, better) in replaced {
+            corrected.push_str(query.get(at..span.start)?);
+            corrected.push_str(&better);
+            at = span.end;
+        }
+        corrected.push_str(query.get(at..)?);
+        Some(Suggestion {
+            query: corrected,
+            missing,
+        })
+    }
+
+    /// The word to suggest for `word` of `scope`, if no paper has it (or it is rare: see
+    /// [`fuzzy::RARE_SHARE`]) and one is near: the word to put in its place, the papers that
+    /// have it, and where the word is in `word` (which may hold punctuation too).
+    fn correct(&self, scope: Scope, word: &str) -> Option<(String, u64, std::ops::Range<usize>)> {
+        let f = &self.fields;
+        // A word analysis splits, or drops, is not one a correction can stand for.
+        fn only_term(
+            mut analyzer: tantivy::tokenizer::TextAnalyzer,
+            word: &str,
+        ) -> Option<tantivy::tokenizer::Token> {
+            let mut stream = analyzer.token_stream(word);
+            let token = stream.next()?.clone();
+            stream.next().is_none().then_some(token)
+        }
+        let prose = only_term(analyzer::prose(), word)?;
+        let within = prose.offset_from..prose.offset_to;
+        let typed = word.get(within.clone())?;
+        if typed.chars().count() < fuzzy::MIN_CORRECTED_CHARS || query::is_stopword(typed) {
+            return None;
+        }
+        let names = only_term(analyzer::names(), word)?;
+        let papers = |field, term: &str| -> Option<u64> {
+            self.searcher
+                .doc_freq(&tantivy::Term::from_field_text(field, term))
+                .ok()
+        };
+        let prose_field = match scope {
+            Scope::Any | Scope::Abstract => Some(f.text),
+            Scope::Title => Some(f.title),
+            _ => None,
+        };
+        let names_too = matches!(scope, Scope::Any | Scope::Authors);
+        let mut has = 0;
+        if let Some(field) = prose_field {
+            has += papers(field, &prose.text)?;
+        }
+        if names_too {
+            has += papers(f.authors, &names.text)?;
+        }
+        let min_papers = if has == 0 {
+            1
+        } else if has.saturating_mul(fuzzy::RARE_SHARE) <= self.searcher.num_docs() {
+            has.saturating_mul(fuzzy::MORE_COMMON)
+        } else {
+            return None;
+        };
+        if let Some(field) = prose_field {
+            let spell = |stem: &str| fuzzy::spellings(&self.searcher, f, stem);
+            let analyze = |w: &str| only_term(analyzer::prose(), w).map(|t| t.text);
+            let better =
+                fuzzy::correction(&self.searcher, field, typed, analyze, min_papers, spell);
+            if let Some(better) = better.ok()? {
+                return Some((better, has, within));
+            }
+        }
+        if names_too {
+            // Author names are not stemmed: a term is a word.
+            let spell = |name: &str| Ok(vec![name.to_string()]);
+            let analyze = |w: &str| only_term(analyzer::names(), w).map(|t| t.text);
+            let better =
+                fuzzy::correction(&self.searcher, f.authors, typed, analyze, min_papers, spell);
+            return better.ok()?.map(|b| (b, has, within));
+        }
+        None
+    }
+
     /// Papers like the one with `req.id`, by its most telling words ([`like::words`]), best
     /// first; the paper itself is left out. The words are returned too, for the user to see.
     pub fn similar(&mut self, req: &LikeRequest) -> Result<(Answer, Vec<String>), SearchError> {
@@ -314,6 +417,32 @@ impl Engine {
             title_highlights,
             explain: None,
         })
+    }
+}
+
+/// A query with its misspelled words corrected ([`Engine::suggest`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub query: String,
+    /// The words replaced, as typed, with the number of papers that have them (0 or few).
+    pub missing: Vec<(String, u64)>,
+}
+
+/// The plain words of `expr` a user wants found: not excluded, not in phrases.
+fn missing_candidates(expr: &Expr, out: &mut Vec<(Scope, String, std::ops::Range<usize>)>) {
+    match expr {
+        Expr::Leaf {
+            scope: scope @ (Scope::Any | Scope::Title | Scope::Abstract | Scope::Authors),
+            leaf: Leaf::Word(w),
+            span,
+        } => out.push((*scope, w.clone(), span.clone())),
+        Expr::Leaf { .. } | Expr::Not(_) => {}
+        Expr::Required(inner) => missing_candidates(inner, out),
+        Expr::Or(items) | Expr::And(items) => {
+            for item in items {
+                missing_candidates(item, out);
+            }
+        }
     }
 }
 

@@ -452,6 +452,82 @@ fn boolean_field_and_prefix_syntax() {
 }
 
 #[test]
+fn a_fuzzy_word_finds_the_words_near_it_counted_by_their_likeness() {
+    let dir = workdir();
+    // `stragler` is in no paper; `straggler` is one edit away, of 8 letters.
+    let exact = json_hits(&dir, &["straggler"]);
+    let fuzzy = json_hits(&dir, &["stragler~"]);
+    assert!(!exact.is_empty());
+    let order = |hits: &[JsonHit]| hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    assert_eq!(order(&fuzzy), order(&exact));
+    for (f, e) in fuzzy.iter().zip(&exact) {
+        assert!(
+            (f.score / e.score - 0.875).abs() < 1e-4,
+            "{} vs {}",
+            f.score,
+            e.score
+        );
+    }
+    let [start, end] = fuzzy[0].highlights[0];
+    assert!(fuzzy[0].snippet[start..end]
+        .to_lowercase()
+        .starts_with("straggler"));
+    // In a field, excluded, with the edits written: as any word.
+    let count = |q: &str| {
+        let out = cmd(&dir).args(["search", "--count", q]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(count("title:stragler~"), count("title:straggler"));
+    assert_eq!(count("author:malick~1"), count("author:mallick"));
+    assert_ne!(count("author:mallick"), "0");
+    assert_eq!(count("stragler~0"), "0");
+    let all = count("data").parse::<u32>().unwrap();
+    let without = count("data -stragler~").parse::<u32>().unwrap();
+    let with = count("+data +straggler").parse::<u32>().unwrap();
+    assert!(with > 0);
+    assert_eq!(without, all - with);
+    // More than two edits: searched with two, and said.
+    cmd(&dir)
+        .args(["search", "stragler~5"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("at most 2 edits"));
+}
+
+#[test]
+fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["search", "stragglr"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "did you mean `straggler`? (papers with `stragglr`: 0)",
+        ));
+    // Each missing word replaced where it stands, the rest kept as typed.
+    cmd(&dir)
+        .args(["search", "title:drfit OR gradent compresion"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "did you mean `title:drift OR gradient compression`?",
+        ));
+    cmd(&dir)
+        .args(["search", "--count", "author:malick"])
+        .assert()
+        .code(1)
+        .stdout("0\n")
+        .stderr(predicate::str::contains("did you mean `author:mallick`?"));
+    // Found words, excluded words and short words are left alone.
+    for q in ["data drift", "drift -stragglr", "gpx"] {
+        cmd(&dir)
+            .args(["search", q])
+            .assert()
+            .stderr(predicate::str::contains("did you mean").not());
+    }
+}
+
+#[test]
 fn pasted_text_is_searched_literally_with_a_note() {
     let dir = workdir();
     for q in [
