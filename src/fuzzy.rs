@@ -354,14 +354,23 @@ pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::R
             doc = postings.advance();
         }
     }
-    let mut prose = analyzer::prose();
+    // Only words that start as the stem does (but for its last two letters, as Snowball's
+    // English rules rewrite only endings: `snippet`'s `Head`) are stemmed: stemming every word
+    // of the papers took most of a "did you mean".
+    let n = stem.chars().count();
+    let head: String = stem.chars().take(n.saturating_sub(2).max(2)).collect();
+    let stemmer = analyzer::Stemmer::default();
+    let mut words = analyzer::names();
     let mut found: Vec<String> = Vec::new();
     for address in papers {
         let paper = search::stored_paper(searcher, fields, address)?;
         for text in [&paper.title, &paper.abstract_text] {
-            let mut stream = prose.token_stream(text);
+            let mut stream = words.token_stream(text);
             while let Some(token) = stream.next() {
-                if token.text != stem {
+                if n > 3 && !token.text.starts_with(&head) {
+                    continue;
+                }
+                if stemmer.stem(&token.text) != stem {
                     continue;
                 }
                 if let Some(word) = text.get(token.offset_from..token.offset_to) {
