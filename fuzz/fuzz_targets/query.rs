@@ -58,6 +58,11 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("search failed on {query:?}: {e}"),
     }
     let _ = engine.count(query, flags & 1 != 0);
+    // "Did you mean" keeps the query but for the words it replaces.
+    if let Some(suggestion) = engine.suggest(query) {
+        assert!(!suggestion.missing.is_empty());
+        assert!(!suggestion.query.is_empty());
+    }
     // The same text as the filter of `similar`.
     let like = LikeRequest {
         id: "mlsys-2022-1",
