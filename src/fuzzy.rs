@@ -11,7 +11,7 @@
 //! similarity `1 - edits / length`. Chosen on SciFact train with one typo per query
 //! (`benches/typos/eval.py`, README).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -89,7 +89,7 @@ pub struct Near {
 
 /// The terms of `field` within `edits` of `term` that start with its first letter: `term`
 /// itself first (even when no paper has it), then the nearest, the commonest first among
-/// equally near ones, at most [`MAX_EXPANSIONS`] in all.
+/// equally near ones. Callers cut the list after choosing from it ([`nearest`]).
 ///
 /// The first letter is taken as typed (Elasticsearch's `prefix_length: 1`; Meilisearch counts a
 /// typo there as two): typos are seldom there, and it spares walking the whole dictionary
@@ -101,7 +101,9 @@ pub fn near(
     term: &str,
     edits: u8,
 ) -> tantivy::Result<Vec<Near>> {
-    let mut found = BTreeSet::new();
+    // Papers per term, summed over segments from the dictionary's own entries (deleted papers
+    // included, as BM25 counts them): no second look-up per term.
+    let mut found: BTreeMap<String, u64> = BTreeMap::new();
     // The automaton grows with the word: an id pasted whole is searched as typed. (Analysis
     // drops longer prose and name tokens anyway.)
     let edits = if term.len() > analyzer::MAX_TOKEN_BYTES {
@@ -121,26 +123,29 @@ pub fn near(
             let mut stream = inverted.terms().search(&automaton).into_stream()?;
             while stream.advance() {
                 if let Ok(t) = std::str::from_utf8(stream.key()) {
-                    found.insert(t.to_owned());
+                    let papers = u64::from(stream.value().doc_freq);
+                    *found.entry(t.to_owned()).or_default() += papers;
                 }
             }
         }
     }
-    found.remove(term);
+    let papers = match found.remove(term) {
+        Some(papers) => papers,
+        None => searcher.doc_freq(&Term::from_field_text(field, term))?,
+    };
     let mut near = vec![Near {
         term: term.to_owned(),
         edits: 0,
-        papers: searcher.doc_freq(&Term::from_field_text(field, term))?,
+        papers,
     }];
-    let mut others = Vec::with_capacity(found.len());
-    for t in found {
-        let papers = searcher.doc_freq(&Term::from_field_text(field, &t))?;
-        others.push(Near {
+    let mut others: Vec<Near> = found
+        .into_iter()
+        .map(|(t, papers)| Near {
             edits: distance(term, &t),
             term: t,
             papers,
-        });
-    }
+        })
+        .collect();
     others.sort_by(|a, b| {
         a.edits
             .cmp(&b.edits)
@@ -148,7 +153,6 @@ pub fn near(
             .then_with(|| a.term.cmp(&b.term))
     });
     near.extend(others);
-    near.truncate(MAX_EXPANSIONS);
     Ok(near)
 }
 
@@ -209,6 +213,7 @@ pub fn nearest(mut near: Vec<Near>) -> Vec<Near> {
         }
         None => near.truncate(1),
     }
+    near.truncate(MAX_EXPANSIONS);
     near
 }
 
@@ -236,7 +241,13 @@ pub fn weigh(
     }
     let others = near.iter().zip(&papers).filter(|(n, _)| n.edits > 0);
     let commonest = others.map(|(_, &p)| p).max().unwrap_or(0).max(commonest);
-    let docs = searcher.num_docs().max(commonest);
+    // As tantivy's BM25 counts documents: deleted ones too.
+    let all: u64 = searcher
+        .segment_readers()
+        .iter()
+        .map(|r| u64::from(r.max_doc()))
+        .sum();
+    let docs = all.max(commonest);
     let mut weighed = Vec::with_capacity(near.len());
     for (n, &p) in near.iter().zip(&papers) {
         let sim = similarity(word_term, &n.term, n.edits);

@@ -12,7 +12,7 @@
 //! go through the same analyzers as the documents, so phrases and field terms are stemmed
 //! exactly like the text they must match.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::{Bound, Range};
 use std::sync::Arc;
@@ -700,6 +700,8 @@ pub struct QueryBuilder {
     /// The index whose terms a fuzzy word stands for; without one, a fuzzy word is its own
     /// term only.
     searcher: Option<Searcher>,
+    /// The terms each fuzzy word of the query being built stands for, by field, term and edits.
+    fuzzy_memo: HashMap<(Field, String, u8), Vec<fuzzy::Near>>,
 }
 
 /// A query ready to run, with the terms to highlight.
@@ -720,6 +722,7 @@ impl QueryBuilder {
             names: analyzer::names(),
             ranking,
             searcher: None,
+            fuzzy_memo: HashMap::new(),
         }
     }
 
@@ -732,6 +735,7 @@ impl QueryBuilder {
     /// Builds the query; `None` when nothing in it is searchable (only stop words or
     /// punctuation).
     pub fn build(&mut self, expr: &Expr) -> Option<Built> {
+        self.fuzzy_memo.clear();
         let mut wanted = Wanted::default();
         // The whole query may be one union of terms, ranked by `TermUnion`'s MaxScore; a
         // union nested in another query is left to tantivy, which only pages through it.
@@ -1074,6 +1078,12 @@ impl QueryBuilder {
     fn corrected(&mut self, field: Field, word: &str, edits: u8) -> Option<fuzzy::Near> {
         let searcher = self.searcher.as_ref()?;
         let mut prose = analyzer::prose();
+        // The word without punctuation around it (`mortaligy.~`): what was typed as the word.
+        let word = {
+            let mut stream = prose.token_stream(word);
+            let token = stream.next()?;
+            word.get(token.offset_from..token.offset_to)?
+        };
         let analyze = |w: &str| {
             let terms = analyzer::terms(&mut prose, w);
             match terms.as_slice() {
@@ -1126,10 +1136,20 @@ impl QueryBuilder {
                     text_near[i].clone()
                 } else {
                     let source = if shared { f.text } else { field };
-                    let mut near = fuzzy::nearest(self.near(source, term, edits));
-                    if near.len() == 1 && near[0].papers == 0 && is_prose && terms.len() == 1 {
-                        near.extend(self.corrected(source, word, edits));
-                    }
+                    let key = (source, term.clone(), edits);
+                    let near = match self.fuzzy_memo.get(&key) {
+                        // The same fuzzy word again in one query: looked up once.
+                        Some(near) => near.clone(),
+                        None => {
+                            let mut near = fuzzy::nearest(self.near(source, term, edits));
+                            let alone = near.len() == 1 && near[0].papers == 0;
+                            if alone && edits > 0 && is_prose && terms.len() == 1 {
+                                near.extend(self.corrected(source, word, edits));
+                            }
+                            self.fuzzy_memo.insert(key, near.clone());
+                            near
+                        }
+                    };
                     if shared {
                         text_near.push(near.clone());
                     }

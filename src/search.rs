@@ -259,8 +259,16 @@ impl Engine {
         missing_candidates(&expr, &mut words);
         let mut replaced: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         let mut missing = Vec::new();
+        // A pasted paragraph may hold many unknown words: at most a few are corrected (each
+        // reads the papers of a few near words), the same word once.
+        let mut budget = MAX_CORRECTED_WORDS;
+        let mut tried: Vec<(Scope, String)> = Vec::new();
         for (scope, word, span) in words {
-            if let Some((better, papers, within)) = self.correct(scope, &word) {
+            if tried.iter().any(|(s, w)| *s == scope && *w == word) {
+                continue;
+            }
+            tried.push((scope, word.clone()));
+            if let Some((better, papers, within)) = self.correct(scope, &word, &mut budget) {
                 // Only the word itself is replaced, not the punctuation around it (`liver.`).
                 missing.push((word[within.clone()].to_string(), papers));
                 replaced.push((span.start + within.start..span.start + within.end, better));
@@ -287,7 +295,12 @@ impl Engine {
     /// The word to suggest for `word` of `scope`, if no paper has it (or it is rare: see
     /// [`fuzzy::RARE_SHARE`]) and one is near: the word to put in its place, the papers that
     /// have it, and where the word is in `word` (which may hold punctuation too).
-    fn correct(&self, scope: Scope, word: &str) -> Option<(String, u64, std::ops::Range<usize>)> {
+    fn correct(
+        &self,
+        scope: Scope,
+        word: &str,
+        budget: &mut usize,
+    ) -> Option<(String, u64, std::ops::Range<usize>)> {
         let f = &self.fields;
         // A word analysis splits, or drops, is not one a correction can stand for.
         fn only_term(
@@ -330,6 +343,10 @@ impl Engine {
         } else {
             return None;
         };
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
         if let Some(field) = prose_field {
             let spell = |stem: &str| fuzzy::spellings(&self.searcher, f, stem);
             let analyze = |w: &str| only_term(analyzer::prose(), w).map(|t| t.text);
@@ -419,6 +436,10 @@ impl Engine {
         })
     }
 }
+
+/// "Did you mean" corrects at most this many distinct words of a query (no paper has them or few
+/// do).
+pub const MAX_CORRECTED_WORDS: usize = 8;
 
 /// A query with its misspelled words corrected ([`Engine::suggest`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
