@@ -48,7 +48,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The query: words, "phrases", "phrase"~N, title: author: abstract: venue: id:,
-    /// year:2024 year:2020..2024 year:>=2021, +required, -excluded, AND OR NOT, (groups), prefix*
+    /// year:2024 year:2020..2024 year:>=2021, +required, -excluded, AND OR NOT, (groups), prefix*,
+    /// fuzzy~ fuzzy~2 (typos)
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
     pub query: Vec<String>,
 
