@@ -78,6 +78,14 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The one token `analyzer` makes of `word` (its term, and where it is in `word`); `None` when
+/// it makes none or several (`co-design`): such a word stands for no single term.
+pub fn only_term(analyzer: &mut TextAnalyzer, word: &str) -> Option<Token> {
+    let mut stream = analyzer.token_stream(word);
+    let token = stream.next()?.clone();
+    stream.next().is_none().then_some(token)
+}
+
 /// The English Snowball stemmer, for code that stems words one at a time (highlighting) and
 /// must agree with [`prose`] exactly.
 pub struct Stemmer(SnowballStemmer);

@@ -32,7 +32,7 @@ impl Bm25TermQuery {
 }
 
 /// The idf tantivy (and Lucene) use: `ln(1 + (N - n + 0.5) / (n + 0.5))`.
-fn idf(doc_freq: u64, docs: u64) -> f32 {
+pub(crate) fn idf(doc_freq: u64, docs: u64) -> f32 {
     let x = (docs.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
     (1.0 + x).ln()
 }

@@ -19,6 +19,7 @@ use tantivy::{DocAddress, DocSet, Searcher, Term, TERMINATED};
 use tantivy_fst::Automaton;
 
 use crate::analyzer;
+use crate::bm25::idf;
 use crate::schema::Fields;
 use crate::search;
 
@@ -195,49 +196,38 @@ impl<A: Automaton<State = u32>> Automaton for FirstFixed<A> {
 /// outranks the word meant. A spelling corrector offers the nearest words first for the same
 /// reason. And only terms more papers have than the word: a word many papers have is no typo,
 /// and its rarer neighbours are mostly typos of it or other words.
-pub fn nearest(mut near: Vec<Near>) -> Vec<Near> {
+pub fn nearest(near: Vec<Near>) -> Vec<Near> {
     let own = near.first().map_or(0, |n| n.papers);
-    let closest = near
-        .iter()
-        .skip(1)
-        .filter(|n| n.papers > own)
-        .map(|n| n.edits)
-        .min();
-    match closest {
-        Some(closest) => {
-            let mut i = 0;
-            near.retain(|n| {
-                i += 1;
-                i == 1 || (n.edits == closest && n.papers > own)
-            });
-        }
-        None => near.truncate(1),
-    }
-    near.truncate(MAX_EXPANSIONS);
-    near
-}
-
-/// BM25's idf, as tantivy computes it.
-fn idf(papers: u64, docs: u64) -> f32 {
-    let x = (docs.saturating_sub(papers) as f32 + 0.5) / (papers as f32 + 0.5);
-    (1.0 + x).ln()
+    let commoner = |n: &&Near| n.papers > own;
+    let closest = near.iter().skip(1).filter(commoner).map(|n| n.edits).min();
+    let mut terms = near.into_iter();
+    let word = terms.next();
+    word.into_iter()
+        .chain(terms.filter(|n| Some(n.edits) == closest && commoner(&n)))
+        .take(MAX_EXPANSIONS)
+        .collect()
 }
 
 /// Each near term of `word_term` with the weight its BM25 score is multiplied by when searched
-/// in `field` (where the papers may differ from where the terms were found: a title clause
-/// reuses the ranking field's near terms), as if as many papers had it as have the commonest of
-/// them, or `commonest` if more (the caller's blend across fields). Terms no paper of `field`
-/// has are left out.
+/// in `field`, as if as many papers had it as have the commonest of them, or `commonest` if more
+/// (the caller's blend across fields). `near` counts papers in `counted_in`; a title clause
+/// reuses the ranking field's near terms, whose papers in the title are then looked up. Terms
+/// no paper of `field` has are left out.
 pub fn weigh(
     searcher: &Searcher,
     field: Field,
+    counted_in: Field,
     word_term: &str,
     near: &[Near],
     commonest: u64,
 ) -> tantivy::Result<Vec<(String, f32)>> {
     let mut papers = Vec::with_capacity(near.len());
     for n in near {
-        papers.push(searcher.doc_freq(&Term::from_field_text(field, &n.term))?);
+        papers.push(if field == counted_in {
+            n.papers
+        } else {
+            searcher.doc_freq(&Term::from_field_text(field, &n.term))?
+        });
     }
     let others = near.iter().zip(&papers).filter(|(n, _)| n.edits > 0);
     let commonest = others.map(|(_, &p)| p).max().unwrap_or(0).max(commonest);
@@ -341,6 +331,21 @@ pub fn correction(
         }
     }
     Ok(best.map(|(_, spelling)| spelling))
+}
+
+/// [`correction`] of a prose word of `field` (the ranking field or the title): analyzed as the
+/// ranking field is, spelled as its papers spell it.
+pub fn prose_correction(
+    searcher: &Searcher,
+    fields: &Fields,
+    field: Field,
+    word: &str,
+    min_papers: u64,
+) -> tantivy::Result<Option<String>> {
+    let mut prose = analyzer::prose();
+    let analyze = |w: &str| analyzer::only_term(&mut prose, w).map(|t| t.text);
+    let spell = |stem: &str| spellings(searcher, fields, stem);
+    correction(searcher, field, word, analyze, min_papers, spell)
 }
 
 /// Papers [`spellings`] reads.
@@ -478,7 +483,7 @@ mod tests {
         let mut near = near(&searcher, fields.text, "stragler", 2).unwrap();
         // As typed (1 paper): its own BM25, in full, as an exact match ranks first in
         // Meilisearch. `straggler` (3 papers), the commonest near term: 1 - 1/8 of its own.
-        let weights = weigh(&searcher, fields.text, "stragler", &near, 0).unwrap();
+        let weights = weigh(&searcher, fields.text, fields.text, "stragler", &near, 0).unwrap();
         assert_eq!(weights[0], ("stragler".to_string(), 1.0));
         assert_eq!(weights[1].0, "straggler");
         assert!((weights[1].1 - 0.875).abs() < 1e-6, "{weights:?}");
@@ -489,11 +494,11 @@ mod tests {
             edits: 1,
             papers: 1,
         });
-        let weights = weigh(&searcher, fields.text, "stragler", &near, 0).unwrap();
+        let weights = weigh(&searcher, fields.text, fields.text, "stragler", &near, 0).unwrap();
         assert_eq!(weights[2].0, "studi");
         assert!(weights[2].1 < 0.8 - 1e-3, "{weights:?}");
         // Blended with a commoner near term of another field, when asked.
-        let blended = weigh(&searcher, fields.text, "stragler", &near, 5).unwrap();
+        let blended = weigh(&searcher, fields.text, fields.text, "stragler", &near, 5).unwrap();
         assert!(blended[1].1 < 0.875 - 1e-3, "{blended:?}");
         assert_eq!(blended[0].1, 1.0);
     }

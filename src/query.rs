@@ -1077,28 +1077,15 @@ impl QueryBuilder {
     /// right word's lost: `mortaligy~`, `mortality`), if within the word's edits.
     fn corrected(&mut self, field: Field, word: &str, edits: u8) -> Option<fuzzy::Near> {
         let searcher = self.searcher.as_ref()?;
-        let mut prose = analyzer::prose();
         // The word without punctuation around it (`mortaligy.~`): what was typed as the word.
-        let word = {
-            let mut stream = prose.token_stream(word);
-            let token = stream.next()?;
-            word.get(token.offset_from..token.offset_to)?
-        };
-        let analyze = |w: &str| {
-            let terms = analyzer::terms(&mut prose, w);
-            match terms.as_slice() {
-                [(_, t)] => Some(t.clone()),
-                _ => None,
-            }
-        };
-        let fields = self.fields;
-        let spell = |stem: &str| fuzzy::spellings(searcher, &fields, stem);
-        let spelling = fuzzy::correction(searcher, field, word, analyze, 1, spell).ok()??;
+        let token = analyzer::only_term(&mut self.prose, word)?;
+        let word = word.get(token.offset_from..token.offset_to)?;
+        let spelling = fuzzy::prose_correction(searcher, &self.fields, field, word, 1).ok()??;
         let edits_made = fuzzy::distance(&word.to_lowercase(), &spelling);
         if edits_made > u32::from(edits) {
             return None;
         }
-        let term = analyzer::terms(&mut self.prose, &spelling).pop()?.1;
+        let term = analyzer::only_term(&mut self.prose, &spelling)?.text;
         let papers = searcher
             .doc_freq(&Term::from_field_text(field, &term))
             .ok()?;
@@ -1123,39 +1110,33 @@ impl QueryBuilder {
         let f = self.fields;
         let prose_terms = analyzer::terms(&mut self.prose, word);
         let names_terms = analyzer::terms(&mut self.names, word);
-        // The near terms of each analyzed term in each field. The title's terms are the
-        // ranking field's: its near terms serve both.
-        let mut plans: Vec<(Field, bool, String, Vec<fuzzy::Near>)> = Vec::new();
-        let mut text_near: Vec<Vec<fuzzy::Near>> = Vec::new();
+        // The near terms of each analyzed term in each field, with the field their papers are
+        // counted in. The title's terms are the ranking field's: its near terms serve both.
+        let mut plans: Vec<(Field, Field, bool, String, Vec<fuzzy::Near>)> = Vec::new();
         for &(field, is_prose) in targets {
             let terms = if is_prose { &prose_terms } else { &names_terms };
-            for (i, (_, term)) in terms.iter().enumerate() {
+            for (_, term) in terms {
                 let edits = edits.unwrap_or_else(|| fuzzy::auto_edits(term));
-                let shared = scope == Scope::Any && (field == f.text || field == f.title);
-                let near = if shared && i < text_near.len() {
-                    text_near[i].clone()
+                let source = if scope == Scope::Any && field == f.title {
+                    f.text
                 } else {
-                    let source = if shared { f.text } else { field };
-                    let key = (source, term.clone(), edits);
-                    let near = match self.fuzzy_memo.get(&key) {
-                        // The same fuzzy word again in one query: looked up once.
-                        Some(near) => near.clone(),
-                        None => {
-                            let mut near = fuzzy::nearest(self.near(source, term, edits));
-                            let alone = near.len() == 1 && near[0].papers == 0;
-                            if alone && edits > 0 && is_prose && terms.len() == 1 {
-                                near.extend(self.corrected(source, word, edits));
-                            }
-                            self.fuzzy_memo.insert(key, near.clone());
-                            near
-                        }
-                    };
-                    if shared {
-                        text_near.push(near.clone());
-                    }
-                    near
+                    field
                 };
-                plans.push((field, is_prose, term.clone(), near));
+                let key = (source, term.clone(), edits);
+                let near = match self.fuzzy_memo.get(&key) {
+                    // The title's near terms, or the same fuzzy word again: looked up once.
+                    Some(near) => near.clone(),
+                    None => {
+                        let mut near = fuzzy::nearest(self.near(source, term, edits));
+                        let alone = near.len() == 1 && near[0].papers == 0;
+                        if alone && edits > 0 && is_prose && terms.len() == 1 {
+                            near.extend(self.corrected(source, word, edits));
+                        }
+                        self.fuzzy_memo.insert(key, near.clone());
+                        near
+                    }
+                };
+                plans.push((field, source, is_prose, term.clone(), near));
             }
         }
         // A name near a typo counts no more than the commonest prose word near it (`modes`, an
@@ -1166,11 +1147,12 @@ impl QueryBuilder {
             .max()
             .unwrap_or(0);
         let mut alternatives = Vec::new();
-        for (field, is_prose, term, near) in plans {
+        for (field, source, is_prose, term, near) in plans {
             let weighed = match &self.searcher {
                 Some(searcher) => {
                     let commonest = if is_prose { 0 } else { commonest };
-                    fuzzy::weigh(searcher, field, &term, &near, commonest).unwrap_or_default()
+                    fuzzy::weigh(searcher, field, source, &term, &near, commonest)
+                        .unwrap_or_default()
                 }
                 None => vec![(term.clone(), 1.0)],
             };

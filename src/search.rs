@@ -303,21 +303,14 @@ impl Engine {
     ) -> Option<(String, u64, std::ops::Range<usize>)> {
         let f = &self.fields;
         // A word analysis splits, or drops, is not one a correction can stand for.
-        fn only_term(
-            mut analyzer: tantivy::tokenizer::TextAnalyzer,
-            word: &str,
-        ) -> Option<tantivy::tokenizer::Token> {
-            let mut stream = analyzer.token_stream(word);
-            let token = stream.next()?.clone();
-            stream.next().is_none().then_some(token)
-        }
-        let prose = only_term(analyzer::prose(), word)?;
+        let mut names_analyzer = analyzer::names();
+        let prose = analyzer::only_term(&mut analyzer::prose(), word)?;
         let within = prose.offset_from..prose.offset_to;
         let typed = word.get(within.clone())?;
         if typed.chars().count() < fuzzy::MIN_CORRECTED_CHARS || query::is_stopword(typed) {
             return None;
         }
-        let names = only_term(analyzer::names(), word)?;
+        let names = analyzer::only_term(&mut names_analyzer, word)?;
         let papers = |field, term: &str| -> Option<u64> {
             self.searcher
                 .doc_freq(&tantivy::Term::from_field_text(field, term))
@@ -348,10 +341,7 @@ impl Engine {
         }
         *budget -= 1;
         if let Some(field) = prose_field {
-            let spell = |stem: &str| fuzzy::spellings(&self.searcher, f, stem);
-            let analyze = |w: &str| only_term(analyzer::prose(), w).map(|t| t.text);
-            let better =
-                fuzzy::correction(&self.searcher, field, typed, analyze, min_papers, spell);
+            let better = fuzzy::prose_correction(&self.searcher, f, field, typed, min_papers);
             if let Some(better) = better.ok()? {
                 return Some((better, has, within));
             }
@@ -359,7 +349,7 @@ impl Engine {
         if names_too {
             // Author names are not stemmed: a term is a word.
             let spell = |name: &str| Ok(vec![name.to_string()]);
-            let analyze = |w: &str| only_term(analyzer::names(), w).map(|t| t.text);
+            let analyze = |w: &str| analyzer::only_term(&mut names_analyzer, w).map(|t| t.text);
             let better =
                 fuzzy::correction(&self.searcher, f.authors, typed, analyze, min_papers, spell);
             return better.ok()?.map(|b| (b, has, within));
