@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use paperdex::bench::{read_queries, BenchQuery, KINDS};
+use paperdex::bench::{kinds, read_queries, BenchQuery};
 use paperdex::index::{IndexHome, PaperIndex};
 use paperdex::ingest::{self, IngestOptions};
 use paperdex::query::Ranking;
@@ -74,7 +74,7 @@ fn bench_corpus(c: &mut Criterion, name: &str, opened: &PaperIndex, queries: &[B
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    for kind in KINDS {
+    for kind in kinds(queries) {
         let set: Vec<&str> = found
             .iter()
             .filter(|q| q.kind.as_deref() == Some(kind))

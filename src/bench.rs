@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -20,17 +21,26 @@ use crate::query::Ranking;
 use crate::schema::Fields;
 use crate::search::{Engine, Request, SearchError};
 
-/// The query kinds a query file may tag its lines with.
-pub const KINDS: [&str; 7] = [
-    "term", "words", "phrase", "field", "boolean", "prefix", "fuzzy",
-];
+/// The longest kind tag a query line may have.
+const MAX_KIND_CHARS: usize = 32;
+
+/// The kinds of `queries`, in the order they first appear.
+pub fn kinds(queries: &[BenchQuery]) -> Vec<&str> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for kind in queries.iter().filter_map(|q| q.kind.as_deref()) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
+}
 
 /// One query of a benchmark set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchQuery {
     /// Line number in the query file (from 1).
     pub line: usize,
-    /// The tag (one of [`KINDS`]), if the line had one.
+    /// The tag (`term`, `words`, ... in `benches/queries.tsv`; any one word), if the line had one.
     pub kind: Option<String>,
     pub text: String,
 }
@@ -44,19 +54,21 @@ struct BeirQuery {
 /// Reads a query set: returns the queries and, for each line that could not be used, a
 /// `origin:line: what is wrong` message.
 ///
-/// A line is a query, `kind<TAB>query` with a kind of [`KINDS`], or a BEIR JSON object
+/// A line is a query, `kind<TAB>query` with a kind of one word (letters, digits, `-`, `_`, `.`:
+/// `term`, `words`, `phrase`, ... as `benches/queries.tsv` tags them), or a BEIR JSON object
 /// (`{"_id": ..., "text": ...}`). Blank lines and lines starting with `#` are skipped.
 ///
 /// ```
 /// use paperdex::bench::read_queries;
 ///
-/// let input = "# keyword queries\nterm\tdrift\n\ngraph neural networks\nfoo\tbar\n{\"_id\": \"1\", \"text\": \"data drift\"}\n";
+/// let input = "# keyword queries\nterm\tdrift\n\ngraph neural networks\nmy kind\tbar\n{\"_id\": \"1\", \"text\": \"data drift\"}\nmine\tgpu\n";
 /// let (queries, problems) = read_queries(input.as_bytes(), "q.tsv").unwrap();
-/// assert_eq!(queries.len(), 3);
+/// assert_eq!(queries.len(), 4);
 /// assert_eq!(queries[0].kind.as_deref(), Some("term"));
 /// assert_eq!(queries[1].text, "graph neural networks");
 /// assert_eq!(queries[2].text, "data drift");
-/// assert!(problems[0].starts_with("q.tsv:5: unknown query kind `foo`"));
+/// assert_eq!(queries[3].kind.as_deref(), Some("mine"));
+/// assert!(problems[0].starts_with("q.tsv:5: `my kind` is not a query kind"));
 /// ```
 pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuery>, Vec<String>)> {
     let mut queries = Vec::new();
@@ -78,10 +90,14 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuer
             }
         } else if let Some((tag, text)) = line.split_once('\t') {
             let tag = tag.trim();
-            if !KINDS.contains(&tag) {
+            let is_kind = !tag.is_empty()
+                && tag.chars().count() <= MAX_KIND_CHARS
+                && tag
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !is_kind {
                 problems.push(format!(
-                    "{origin}:{number}: unknown query kind `{tag}` (kinds: {})",
-                    KINDS.join(", ")
+                    "{origin}:{number}: `{tag}` is not a query kind (a kind is one word of at most {MAX_KIND_CHARS} letters, digits, `-`, `_` or `.`, before a tab)"
                 ));
                 continue;
             }
@@ -267,14 +283,18 @@ pub fn run(
     let threads = opts.threads.max(1);
     let jobs = runnable.len() * opts.runs;
     let next = AtomicUsize::new(0);
-    let started = Instant::now();
+    // The clock starts once every thread has its engine: queries per second count queries, not
+    // starting threads (which, for a set of one query, took longer than the queries).
+    let ready = Barrier::new(threads + 1);
+    let mut started = Instant::now();
     let per_thread: Vec<Result<Vec<Sample>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                let (next, runnable) = (&next, &runnable);
+                let (next, runnable, ready) = (&next, &runnable, &ready);
                 scope.spawn(move || -> Result<Vec<Sample>> {
                     let mut engine = Engine::new(searcher.clone(), fields, Ranking::default());
                     let mut samples = Vec::with_capacity(jobs / threads + 1);
+                    ready.wait();
                     loop {
                         let job = next.fetch_add(1, Ordering::Relaxed);
                         if job >= jobs {
@@ -300,6 +320,8 @@ pub fn run(
                 })
             })
             .collect();
+        ready.wait();
+        started = Instant::now();
         workers
             .into_iter()
             .map(|w| {
@@ -376,9 +398,12 @@ pub fn run(
     };
     let all = group(&|_| true, Some(qps(jobs, elapsed)));
     let mut kinds = BTreeMap::new();
-    for kind in KINDS {
-        let of_kind = |i: usize| runnable[i].kind.as_deref() == Some(kind);
-        if (0..runnable.len()).any(of_kind) {
+    for q in &runnable {
+        let Some(kind) = q.kind.as_deref() else {
+            continue;
+        };
+        if !kinds.contains_key(kind) {
+            let of_kind = |i: usize| runnable[i].kind.as_deref() == Some(kind);
             kinds.insert(kind.to_string(), group(&of_kind, None));
         }
     }

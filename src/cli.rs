@@ -81,7 +81,7 @@ pub struct SearchArgs {
     /// Order of the results: relevance (best BM25 score first) or newest (latest year first,
     /// best score first within a year, papers without a year last)
     #[arg(long, value_enum, default_value_t = Order::Relevance, value_name = "ORDER",
-          conflicts_with_all = ["rm3", "count"])]
+          conflicts_with = "rm3")]
     pub sort: Order,
 
     /// JSON Lines: one object per hit

@@ -17,9 +17,9 @@ use crate::cli::{
 use crate::eval::{self, Collection, EvalOptions};
 use crate::export;
 use crate::feedback::Feedback;
-use crate::index::{IndexHome, OpenError, PaperIndex};
+use crate::index::{IndexHome, Manifest, OpenError, PaperIndex, SourceChanges};
 use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
-use crate::query::Ranking;
+use crate::query::{self, Ranking};
 use crate::render;
 use crate::search::{Answer, Engine, LikeRequest, Request, SearchError};
 
@@ -114,7 +114,9 @@ fn rebuild_hint(home: &IndexHome) -> String {
         format!(" --index {}", home.dir.display())
     };
     if inputs.is_empty() {
-        format!("rebuild it with `paperdex{index} index --rebuild SOURCES`")
+        format!(
+            "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from"
+        )
     } else {
         let sources: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         format!(
@@ -193,12 +195,20 @@ fn disk_is_full(dir: &Path) -> bool {
     matches!(outcome, Err(e) if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded))
 }
 
-/// Opens the index for searching, building or refreshing it first where it is missing, older
-/// than its sources, or from another paperdex version. Says so in one line on stderr.
+/// Opens the index for searching. The default index (`index/`) follows its sources: it is built
+/// where it is missing, and rebuilt where they changed, unless papers were removed from it since
+/// (a rebuild would bring them back). Any other index is only ever changed by `index` and
+/// `remove`: a search says on stderr that its sources changed and searches it as it is. An index
+/// of another paperdex version is rebuilt from its recorded sources, since it cannot be searched.
 pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
     let inputs = match home.open() {
         Ok(opened) => {
-            if !home.is_stale(&opened.manifest) {
+            let changes = home.changes(&opened.manifest);
+            if changes.is_empty() {
+                return Ok(opened);
+            }
+            if !is_default_home(home) || opened.manifest.papers_removed {
+                eprintln!("{}", changed_sources_note(home, &opened.manifest, &changes));
                 return Ok(opened);
             }
             let inputs = opened.manifest.inputs.clone();
@@ -235,8 +245,9 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
             let inputs = home.recorded_inputs();
             if inputs.is_empty() {
                 bail!(
-                    "the index in {} was built by another paperdex version (format {found}); rebuild it with `paperdex index --rebuild SOURCES`",
-                    home.dir.display()
+                    "the index in {} was built by another paperdex version (format {found}); {}",
+                    home.dir.display(),
+                    rebuild_hint(home)
                 );
             }
             eprintln!(
@@ -250,6 +261,55 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
     rebuild_quietly(home, &inputs)?;
     home.open()
         .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()))
+}
+
+/// Whether `home` is the default index, `index/` in the working directory.
+fn is_default_home(home: &IndexHome) -> bool {
+    let default = Path::new(DEFAULT_INDEX);
+    home.dir == default
+        || matches!(
+            (home.dir.canonicalize(), default.canonicalize()),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+/// What a search says of an index whose sources changed but which it does not rebuild.
+fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceChanges) -> String {
+    let mut what = Vec::new();
+    let example = |paths: &[PathBuf]| {
+        let first = paths[0].display();
+        match paths.len() {
+            1 => format!("{first}"),
+            n => format!("{first} and {} more", n - 1),
+        }
+    };
+    if !changes.changed.is_empty() {
+        what.push(format!("new or changed: {}", example(&changes.changed)));
+    }
+    if !changes.gone.is_empty() {
+        what.push(format!("gone: {}", example(&changes.gone)));
+    }
+    let index = if home.dir == Path::new(DEFAULT_INDEX) {
+        String::new()
+    } else {
+        format!(" --index {}", home.dir.display())
+    };
+    let sources: Vec<String> = manifest
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let removed = if manifest.papers_removed {
+        " (papers removed from the index since would come back)"
+    } else {
+        ""
+    };
+    format!(
+        "paperdex: note: the sources of the index in {} changed since it was built ({}); searching it as it is\nhint: `paperdex{index} index {}` brings it up to date{removed}",
+        home.dir.display(),
+        what.join("; "),
+        sources.join(" "),
+    )
 }
 
 /// A build on behalf of `search`: keeps what is valid and warns about the rest.
@@ -293,7 +353,10 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
     let no_words = |e: SearchError| -> Result<Status> {
         match e {
             SearchError::Empty if !query.trim().is_empty() => {
-                eprintln!("paperdex: the query `{query}` has no words to search for");
+                eprintln!(
+                    "paperdex: the query `{}` has no words to search for",
+                    query::shorten(&query)
+                );
                 Ok(Status::NotFound)
             }
             SearchError::Index(e) => Err(unreadable(home, &e)),
@@ -392,7 +455,10 @@ fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
             "no paper with id `{id}` in {}\nhint: ids are what `paperdex search` shows beside each year and score",
             home.dir.display()
         ),
-        Err(SearchError::Empty) => bail!("the filter `{filter}` has no words to search for"),
+        Err(SearchError::Empty) => bail!(
+            "the filter `{}` has no words to search for",
+            query::shorten(&filter)
+        ),
         Err(SearchError::Index(e)) => return Err(unreadable(home, &e)),
         Err(e) => bail!("in the filter: {e}"),
     };
@@ -477,8 +543,13 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     } else {
         0.0
     };
+    let repeated = if s.repeated > 0 {
+        format!(", {} repeated ids (the later record kept)", s.repeated)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "paperdex: read {} papers ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated, {} skipped, {} removed; index in {}: {} papers, {}",
+        "paperdex: read {} papers ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated{repeated}, {} skipped, {} removed; index in {}: {} papers, {}",
         s.read,
         render::bytes(s.bytes),
         s.seconds,

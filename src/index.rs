@@ -77,6 +77,25 @@ pub struct Manifest {
     /// Unix time, seconds.
     pub built_at: u64,
     pub paperdex_version: String,
+    /// Papers were deleted (`paperdex remove`) since the index was built from its sources: a
+    /// rebuild from them would bring those papers back, so a search never rebuilds it by itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub papers_removed: bool,
+}
+
+/// How the sources on disk differ from those an index was built from ([`IndexHome::changes`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SourceChanges {
+    /// Source files that are new or changed since they were read.
+    pub changed: Vec<PathBuf>,
+    /// Files read from a source directory that the directory no longer holds.
+    pub gone: Vec<PathBuf>,
+}
+
+impl SourceChanges {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.gone.is_empty()
+    }
 }
 
 /// Why an index home cannot be searched as it is.
@@ -124,45 +143,87 @@ impl PaperIndex {
     }
 }
 
-/// A tantivy directory for reading an index that paperdex may not be allowed to write: a
-/// read-only mount, or a directory of another user.
+/// paperdex's tantivy directory: tantivy's memory-mapped one, with two differences.
 ///
-/// tantivy takes its meta lock (a file it creates) even to read, so that a writer's garbage
-/// collection never deletes files a reader is opening. Where that file cannot be created,
-/// no writer can be working in the directory either, so reading without the lock is safe.
+/// It reads an index that paperdex may not be allowed to write (a read-only mount, or a
+/// directory of another user). tantivy takes its meta lock (a file it creates) even to read, so
+/// that a writer's garbage collection never deletes files a reader is opening. Where that file
+/// cannot be created, no writer can be working in the directory either, so reading without the
+/// lock is safe.
+///
+/// It writes tantivy's metadata files (`meta.json`, `.managed.json`) as every other file of the
+/// index is written, with the permissions the user's umask gives: tantivy's own atomic write
+/// goes through a temporary file made private to its owner (0600), so an index built by one user
+/// could not be searched by another who can read all the rest of it.
 #[derive(Debug, Clone)]
-struct ReadDirectory(MmapDirectory);
+struct PaperDirectory {
+    inner: MmapDirectory,
+    root: PathBuf,
+}
 
-impl Directory for ReadDirectory {
+impl PaperDirectory {
+    fn open(root: &Path) -> Result<PaperDirectory> {
+        let inner =
+            MmapDirectory::open(root).with_context(|| format!("opening {}", root.display()))?;
+        Ok(PaperDirectory {
+            inner,
+            root: root.to_path_buf(),
+        })
+    }
+}
+
+impl Directory for PaperDirectory {
     fn get_file_handle(
         &self,
         path: &Path,
     ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
-        self.0.get_file_handle(path)
+        self.inner.get_file_handle(path)
     }
     fn delete(&self, path: &Path) -> Result<(), DeleteError> {
-        self.0.delete(path)
+        self.inner.delete(path)
     }
     fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
-        self.0.exists(path)
+        self.inner.exists(path)
     }
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        self.0.open_write(path)
+        self.inner.open_write(path)
     }
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
-        self.0.atomic_read(path)
+        self.inner.atomic_read(path)
     }
     fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.0.atomic_write(path, data)
+        // As tantivy's: a temporary file in the same directory, synced, then renamed over.
+        let target = self.root.join(path);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = self
+            .root
+            .join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| {
+                file.write_all(data)?;
+                file.sync_data()
+            })
+            .and_then(|()| fs::rename(&tmp, &target));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written?;
+        self.inner.sync_directory()
     }
     fn sync_directory(&self) -> std::io::Result<()> {
-        self.0.sync_directory()
+        self.inner.sync_directory()
     }
     fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
-        self.0.watch(callback)
+        self.inner.watch(callback)
     }
     fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, LockError> {
-        match self.0.acquire_lock(lock) {
+        match self.inner.acquire_lock(lock) {
             Err(LockError::IoError(e))
                 if matches!(
                     e.kind(),
@@ -178,8 +239,7 @@ impl Directory for ReadDirectory {
 
 /// Opens a tantivy index in `path` with paperdex's analyzers registered.
 pub fn open_tantivy(path: &Path) -> Result<(Index, Fields)> {
-    let dir = MmapDirectory::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let index = Index::open(ReadDirectory(dir))
+    let index = Index::open(PaperDirectory::open(path)?)
         .map_err(describe_tantivy_error)
         .with_context(|| format!("opening index in {}", path.display()))?;
     analyzer::register(index.tokenizers());
@@ -191,6 +251,14 @@ pub fn open_tantivy(path: &Path) -> Result<(Index, Fields)> {
 /// tantivy's errors about damaged files repeat themselves at length; say which file and why.
 fn describe_tantivy_error(e: tantivy::TantivyError) -> anyhow::Error {
     match e {
+        tantivy::TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath })
+            if io_error.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            // Kept as an I/O error, so that the message says what to do about permissions
+            // rather than calling the file damaged.
+            anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+                .context(format!("cannot read {}", filepath.display()))
+        }
         tantivy::TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath }) => {
             anyhow!(
                 "{} is damaged or truncated ({io_error})",
@@ -232,7 +300,8 @@ pub fn create_tantivy(path: &Path) -> Result<(Index, Fields)> {
     let index = Index::builder()
         .schema(schema)
         .settings(settings())
-        .create_in_dir(path)
+        // `create` is private to tantivy; in a new, empty directory this creates.
+        .open_or_create(PaperDirectory::open(path)?)
         .with_context(|| format!("creating index in {}", path.display()))?;
     analyzer::register(index.tokenizers());
     Ok((index, fields))
@@ -397,7 +466,8 @@ impl IndexHome {
                 if committed.generation == manifest.generation
                     && committed.built_at >= manifest.built_at
                     && (committed.sources != manifest.sources
-                        || committed.inputs != manifest.inputs) =>
+                        || committed.inputs != manifest.inputs
+                        || committed.papers_removed != manifest.papers_removed) =>
             {
                 committed
             }
@@ -540,9 +610,10 @@ impl IndexHome {
         Ok(())
     }
 
-    /// Whether the recorded sources changed since the index was built. Sources that are gone are
-    /// not a reason to rebuild (the index is then the only copy), only changed or new ones.
-    pub fn is_stale(&self, manifest: &Manifest) -> bool {
+    /// What changed in the recorded sources since the index was built: files new or changed in
+    /// them, and files gone from a source directory. A source file named on its own that is gone
+    /// is not a change (the index is then the only copy of its papers).
+    pub fn changes(&self, manifest: &Manifest) -> SourceChanges {
         let existing: Vec<PathBuf> = manifest
             .inputs
             .iter()
@@ -550,16 +621,30 @@ impl IndexHome {
             .cloned()
             .collect();
         if existing.is_empty() {
-            return false;
+            return SourceChanges::default();
         }
         let Ok(found) = crate::sources::discover(&existing) else {
-            return false;
+            return SourceChanges::default();
         };
-        found.iter().any(|source| {
-            SourceStamp::of(&source.path)
-                .map(|stamp| !manifest.sources.contains(&stamp))
-                .unwrap_or(false)
-        })
+        let changed = found
+            .iter()
+            .filter(|source| {
+                SourceStamp::of(&source.path)
+                    .map(|stamp| !manifest.sources.contains(&stamp))
+                    .unwrap_or(false)
+            })
+            .map(|source| source.path.clone())
+            .collect();
+        let directories: Vec<&PathBuf> = existing.iter().filter(|p| p.is_dir()).collect();
+        let gone = manifest
+            .sources
+            .iter()
+            .map(|stamp| &stamp.path)
+            .filter(|path| directories.iter().any(|dir| path.starts_with(dir)))
+            .filter(|path| !found.iter().any(|source| &source.path == *path))
+            .cloned()
+            .collect();
+        SourceChanges { changed, gone }
     }
 }
 

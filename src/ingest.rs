@@ -99,8 +99,10 @@ pub struct IngestSummary {
     pub read: u64,
     /// Papers whose id was new to the index.
     pub added: u64,
-    /// Papers that replaced one with the same id.
+    /// Papers that replaced one with the same id in the index.
     pub updated: u64,
+    /// Records whose id an earlier record of the same run had: the later one is kept.
+    pub repeated: u64,
     /// Invalid records skipped (`--skip-invalid`).
     pub skipped: u64,
     /// Papers of the previous index that the sources no longer hold (`Replace` only).
@@ -341,10 +343,12 @@ fn build_aside(
                 writer.delete_term(Term::from_field_text(fields.id, &paper.id));
             }
             add_document(&mut writer, document(&fields, paper))?;
-            Ok(if fresh && !old_ids.contains(&id_hash(&paper.id)) {
-                Outcome::Added
-            } else {
+            Ok(if !fresh {
+                Outcome::Repeated
+            } else if old_ids.contains(&id_hash(&paper.id)) {
                 Outcome::Updated
+            } else {
+                Outcome::Added
             })
         })?;
         if !summary.problems.is_empty() && !opts.skip_invalid {
@@ -377,6 +381,7 @@ fn build_aside(
         sources: stamps(found)?,
         built_at: index::unix_now(),
         paperdex_version: env!("CARGO_PKG_VERSION").to_string(),
+        papers_removed: false,
     };
     home.publish(&manifest, lock)?;
     finish(home, summary)
@@ -433,7 +438,9 @@ fn add_in_place(
             writer.delete_term(Term::from_field_text(fields.id, &paper.id));
         }
         add_document(&mut writer, document(&fields, paper))?;
-        Ok(if known {
+        Ok(if repeated {
+            Outcome::Repeated
+        } else if known {
             Outcome::Updated
         } else {
             Outcome::Added
@@ -537,6 +544,8 @@ pub fn dir_size(path: &Path) -> u64 {
 enum Outcome {
     Added,
     Updated,
+    /// The id of an earlier record of the same run.
+    Repeated,
 }
 
 /// Streams every record of every source through `sink`, counting per source.
@@ -566,6 +575,7 @@ fn feed(
                     })? {
                         Outcome::Added => summary.added += 1,
                         Outcome::Updated => summary.updated += 1,
+                        Outcome::Repeated => summary.repeated += 1,
                     }
                     report.papers += 1;
                 }
@@ -622,7 +632,8 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
     let searcher = opened.searcher();
     let writer = writer(&opened.index, 1, 32 * 1024 * 1024)?;
     let (mut removed, mut missing) = (Vec::new(), Vec::new());
-    for id in ids {
+    let mut asked = HashSet::new();
+    for id in ids.iter().filter(|id| asked.insert(id.as_str())) {
         if contains_id(&searcher, &opened.fields, id)? {
             writer.delete_term(Term::from_field_text(opened.fields.id, id));
             removed.push(id.clone());
@@ -631,7 +642,11 @@ pub fn remove(home: &IndexHome, ids: &[String]) -> Result<(Vec<String>, Vec<Stri
         }
     }
     if !removed.is_empty() {
-        commit_in_place(home, &lock, writer, opened.manifest.clone(), false)?;
+        let manifest = Manifest {
+            papers_removed: true,
+            ..opened.manifest.clone()
+        };
+        commit_in_place(home, &lock, writer, manifest, false)?;
     }
     Ok((removed, missing))
 }

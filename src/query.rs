@@ -25,6 +25,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Searcher;
 use tantivy_fst::Automaton;
+use unicode_width::UnicodeWidthStr;
 
 use crate::analyzer;
 use crate::bm25::{Bm25Params, Bm25TermQuery};
@@ -110,22 +111,32 @@ pub struct QueryError {
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The query echoed with a caret under the culprit, as compilers do. Control characters
-        // are shown as spaces so the caret stays aligned.
-        let shown: String = self
+        // The query echoed with a caret under the culprit, as compilers do: control characters
+        // shown as spaces and the caret placed by display width (an emoji takes two columns, a
+        // combining accent none), so that it stays aligned; a long query is cut around it.
+        const BEFORE: usize = 40;
+        const AFTER: usize = 40;
+        let chars: Vec<char> = self
             .query
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
-            .take(self.column + self.width + 40)
             .collect();
+        let at = self.column.min(chars.len());
+        let culprit_end = (at + self.width).min(chars.len());
+        let from = at.saturating_sub(BEFORE);
+        let to = (culprit_end + AFTER).min(chars.len());
+        let lead = if from > 0 { "…" } else { "" };
+        let tail = if to < chars.len() { "…" } else { "" };
+        let before: String = chars[from..at].iter().collect();
+        let culprit: String = chars[at..culprit_end].iter().collect();
+        let after: String = chars[culprit_end..to].iter().collect();
         write!(
             f,
-            "query column {}: {}\n  {}\n  {}{}",
+            "query column {}: {}\n  {lead}{before}{culprit}{after}{tail}\n  {}{}",
             self.column + 1,
             self.message,
-            shown,
-            " ".repeat(self.column),
-            "^".repeat(self.width.max(1))
+            " ".repeat(lead.width() + before.width()),
+            "^".repeat(culprit.width().max(1))
         )
     }
 }
@@ -219,6 +230,17 @@ struct Lexer<'q> {
     notes: Vec<String>,
 }
 
+/// The longest stretch of a user's text quoted back in a message.
+const QUOTED_CHARS: usize = 60;
+
+/// `text` as quoted back in a message: whole if short, else its start and an ellipsis.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into(),
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+    }
+}
+
 fn column(query: &str, byte: usize) -> usize {
     query[..byte.min(query.len())].chars().count()
 }
@@ -265,7 +287,7 @@ impl<'q> Lexer<'q> {
                     // `+-x`, `--x`: only the last sign counts; `C++` is a word, handled below.
                     if next.is_some_and(|n| n == '+' || n == '-') {
                         let end = i + q[i..].find(|ch| !is_word_char(ch)).unwrap_or(q.len() - i);
-                        self.note(i, &format!("`{}` taken as plain text", &q[i..end]));
+                        self.note(i, &format!("`{}` taken as plain text", shorten(&q[i..end])));
                         self.toks.push((Tok::Word(q[i..end].to_string()), i..end));
                         i = end;
                     } else {
@@ -358,6 +380,13 @@ impl<'q> Lexer<'q> {
                             return Ok(end);
                         }
                         let rest_start = start + colon + 1;
+                        if let Some(sign) = rest.chars().next().filter(|c| matches!(c, '-' | '+')) {
+                            let verb = if sign == '-' { "exclude" } else { "require" };
+                            return Err(self.error(
+                                rest_start..rest_start + 1,
+                                format!("to {verb} a word of a field, put `{sign}` before the field: `{sign}{name}:{}`", &rest[1..]),
+                            ));
+                        }
                         return self.plain(rest_start, end);
                     }
                     None if attached => {
@@ -369,7 +398,7 @@ impl<'q> Lexer<'q> {
                     None => {}
                 }
             }
-            self.note(start, &format!("`{word}` taken as plain text"));
+            self.note(start, &format!("`{}` taken as plain text", shorten(word)));
             self.toks.push((Tok::Word(word.to_string()), span));
             return Ok(end);
         }
@@ -413,7 +442,19 @@ impl<'q> Lexer<'q> {
                     &format!("`{word}` ignored: a prefix needs letters before `*`"),
                 );
             }
-            _ => self.toks.push((Tok::Word(word.to_string()), start..end)),
+            _ => {
+                if word.contains(['~', '*']) {
+                    // Syntax that is not quite right: searched as the words in it, and said so.
+                    self.note(
+                        start,
+                        &format!(
+                            "`{}` taken as plain text (fuzzy words are `word~`, `word~1`, `word~2`; a prefix is `pre*`)",
+                            shorten(word)
+                        ),
+                    );
+                }
+                self.toks.push((Tok::Word(word.to_string()), start..end))
+            }
         }
         Ok(end)
     }
@@ -1596,6 +1637,69 @@ mod tests {
         assert!(!parse("\"graph neural", false).unwrap().notes.is_empty());
         assert!(!parse("https://x.org/a", false).unwrap().notes.is_empty());
         assert!(parse("C++ co-design", false).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn near_miss_fuzzy_and_prefix_syntax_is_searched_as_words_and_said_so() {
+        for q in [
+            "drift~a",
+            "drift~1.5",
+            "drift~-1",
+            "drift~1~2",
+            "dri*~",
+            "gr*ph",
+            "\"a b\"~-1",
+        ] {
+            let parsed = parse(q, false).unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert!(
+                parsed
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("taken as plain text")),
+                "{q}: {:?}",
+                parsed.notes
+            );
+        }
+        for q in ["drift~", "drift~2", "drift*", "\"a b\"~3"] {
+            assert!(parse(q, false).unwrap().notes.is_empty(), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_sign_after_a_field_is_an_error_saying_where_it_goes() {
+        let err = parse("gpu title:-drift", false).unwrap_err();
+        assert_eq!((err.column, err.width), (10, 1));
+        assert!(err.message.contains("`-title:drift`"), "{}", err.message);
+        let err = parse("author:+joshi", false).unwrap_err();
+        assert!(err.message.contains("`+author:joshi`"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_caret_is_placed_by_display_width_and_a_long_query_is_cut_around_it() {
+        // An emoji takes two columns, a combining accent none.
+        for (q, pad) in [("🙂 foo:bar", 3), ("e\u{301} foo:bar", 2), ("é foo:bar", 2)] {
+            let shown = parse(q, false).unwrap_err().to_string();
+            let lines: Vec<&str> = shown.lines().collect();
+            assert_eq!(
+                lines[2],
+                format!("  {}^^^", " ".repeat(pad)),
+                "{q}: {shown}"
+            );
+        }
+        let long = format!("{}foo:bar{}", "x ".repeat(5000), " y".repeat(5000));
+        let shown = parse(&long, false).unwrap_err().to_string();
+        assert!(
+            shown.starts_with("query column 10001: unknown field `foo`"),
+            "{shown}"
+        );
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[1].chars().count() < 120, "{}", lines[1]);
+        assert!(lines[1].starts_with("  …") && lines[1].ends_with('…'));
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(
+            &lines[1][lines[1].char_indices().nth(caret).unwrap().0..][..7],
+            "foo:bar"
+        );
     }
 
     #[test]

@@ -35,15 +35,12 @@ pub struct Hit {
     pub score: f32,
     pub id: String,
     pub venue: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i64>,
     pub title: String,
     pub authors: Vec<String>,
     #[serde(rename = "abstract")]
     pub abstract_text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     pub snippet: String,
     /// Byte ranges of matched words within `snippet`.

@@ -88,6 +88,48 @@ fn search_rebuilds_an_index_older_than_its_corpus() {
 }
 
 #[test]
+fn search_follows_a_listing_leaving_the_corpus_and_keeps_removed_papers_removed() {
+    let dir = workdir();
+    let count = |query: &str| -> (String, String) {
+        let out = cmd(&dir)
+            .args(["search", "--count", query])
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(out.stdout).unwrap().trim().to_string(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(count("straggler").0, "1");
+    // A second listing comes and goes: the default index follows corpus/ both ways.
+    fs::copy(
+        dir.path().join("corpus/mlsys-2022.txt"),
+        dir.path().join("corpus/mlsys-2023.txt"),
+    )
+    .unwrap();
+    let (n, stderr) = count("straggler");
+    assert_eq!(n, "2");
+    assert!(stderr.contains("rebuilding"), "{stderr}");
+    fs::remove_file(dir.path().join("corpus/mlsys-2023.txt")).unwrap();
+    let (n, stderr) = count("straggler");
+    assert_eq!(n, "1");
+    assert!(stderr.contains("rebuilding"), "{stderr}");
+
+    // Once a paper is removed, a rebuild would bring it back: a search says the corpus changed
+    // and leaves the index alone.
+    cmd(&dir).args(["remove", "mlsys-2022-1"]).assert().code(0);
+    let listing = dir.path().join("corpus/mlsys-2022.txt");
+    fs::write(&listing, format!("{SEED}\n")).unwrap();
+    let (n, stderr) = count("id:mlsys-2022-1");
+    assert_eq!(n, "0");
+    assert!(!stderr.contains("rebuilding"), "{stderr}");
+    assert!(
+        stderr.contains("changed since it was built") && stderr.contains("would come back"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn no_index_and_no_corpus_says_how_to_build_one() {
     let dir = TempDir::new().unwrap();
     cmd(&dir)
@@ -137,6 +179,35 @@ fn jsonl_workdir(records: impl IntoIterator<Item = serde_json::Value>) -> TempDi
     let lines: Vec<String> = records.into_iter().map(|r| r.to_string()).collect();
     fs::write(dir.path().join("corpus/p.jsonl"), lines.join("\n")).unwrap();
     dir
+}
+
+#[test]
+fn json_hits_have_every_key_with_null_where_a_paper_has_none() {
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "bare", "title": "Drift alone", "abstract": "Drift."}),
+        serde_json::json!({"id": "full", "title": "Drift in full", "abstract": "Drift.",
+                           "year": 2024, "url": "https://example.org/full"}),
+    ]);
+    let out = cmd(&dir)
+        .args(["search", "--json", "drift"])
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&lines[0]), keys(&lines[1]));
+    let bare = lines.iter().find(|v| v["id"] == "bare").unwrap();
+    for key in ["year", "number", "url"] {
+        assert!(bare[key].is_null(), "{key}: {bare}");
+    }
+    let full = lines.iter().find(|v| v["id"] == "full").unwrap();
+    assert_eq!(full["year"], 2024);
+    assert_eq!(full["url"], "https://example.org/full");
 }
 
 #[test]

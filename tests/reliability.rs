@@ -540,6 +540,49 @@ fn read_only_index_is_searched_and_never_changed() {
 }
 
 #[test]
+fn an_index_built_by_one_user_is_searched_by_another() {
+    let dir = workdir();
+    cmd(dir.path()).arg("index").assert().code(0);
+    // Both rewrite tantivy's metadata files, the way every commit does.
+    cmd(dir.path())
+        .args(["index", "--add", "corpus"])
+        .assert()
+        .code(0);
+    cmd(dir.path())
+        .args(["remove", "mlsys-2022-2"])
+        .assert()
+        .code(0);
+    // Only the directories are opened to others; the files keep the permissions they were
+    // written with.
+    chmod(dir.path(), 0o755);
+    let Some(mut search) = as_unprivileged(dir.path()) else {
+        eprintln!("no way to run as another user here; skipping");
+        return;
+    };
+    let out = search.args(["search", "--json", "drift"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mlsys-2022-1"));
+
+    // A file the other user may not read is said to be that, not damaged.
+    let meta = generation_dir(&dir.path().join("index")).join("meta.json");
+    chmod(&meta, 0o600);
+    let out = as_unprivileged(dir.path())
+        .unwrap()
+        .args(["search", "drift"])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        eprintln!("running as the index's owner, whom permission bits do not stop; skipping");
+    } else {
+        let err = stderr(&out);
+        fails_with(out, "cannot read meta.json: permission denied");
+        assert!(err.contains("searching needs read access"), "{err}");
+        assert!(!err.contains("damaged"), "{err}");
+    }
+    chmod(&meta, 0o644);
+}
+
+#[test]
 fn index_never_deletes_what_it_did_not_create() {
     let dir = workdir();
     // A directory of someone else's files, including one named like a generation.
@@ -828,7 +871,7 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
     fs::write(&manifest, format!("{{\"format\": {}}}", format + 1)).unwrap();
     fails_with(
         cmd(dir.path()).args(["search", "drift"]).output().unwrap(),
-        "rebuild it with `paperdex index --rebuild SOURCES`",
+        "rebuild it with `paperdex index --rebuild FILE...`, naming the listings",
     );
     cmd(dir.path())
         .args(["index", "--rebuild"])

@@ -21,6 +21,7 @@ struct Summary {
     read: u64,
     added: u64,
     updated: u64,
+    repeated: u64,
     removed: u64,
     documents: u64,
 }
@@ -152,9 +153,18 @@ fn the_same_id_twice_in_the_sources_is_one_paper_the_later_one() {
     )
     .unwrap();
     let s = index(dir.path(), &[path.to_str().unwrap()]);
-    assert_eq!((s.read, s.added, s.updated, s.documents), (2, 1, 1, 1));
+    assert_eq!(
+        (s.read, s.added, s.updated, s.repeated, s.documents),
+        (2, 1, 0, 1, 1)
+    );
     assert_eq!(found(dir.path(), "secondversion"), ["p-1"]);
     assert!(found(dir.path(), "firstversion").is_empty());
+    // In an existing index, the first is an update and the second a repeat of it.
+    let s = index(dir.path(), &["--add", path.to_str().unwrap()]);
+    assert_eq!(
+        (s.read, s.added, s.updated, s.repeated, s.documents),
+        (2, 0, 1, 1, 1)
+    );
 }
 
 #[test]
@@ -274,11 +284,68 @@ fn remove_deletes_papers_and_says_which_were_unknown() {
     assert!(stderr.contains("removed 2"), "{stderr}");
     assert!(found(dir.path(), "id:a-3").is_empty());
     assert_eq!(stats(dir.path()).documents, 98);
+    // An id given twice is one paper removed, and said so.
+    let out = cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-5", "a-5", "a-5"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("removed 1 paper"), "{stderr}");
+    assert_eq!(stats(dir.path()).documents, 97);
     // Nothing to remove: exit 1, as grep finding nothing.
     cmd(dir.path())
         .args(["--index", "idx", "remove", "a-3"])
         .assert()
         .code(1);
+}
+
+#[test]
+fn a_search_never_rebuilds_an_index_named_with_index_and_says_its_sources_changed() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 30);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    cmd(dir.path())
+        .args(["--index", "idx", "remove", "a-3"])
+        .assert()
+        .success();
+    let manifest = fs::read(dir.path().join("idx/paperdex.json")).unwrap();
+    // The source changes: a paper more.
+    let mut text = fs::read_to_string(&a).unwrap();
+    text.push_str(&paper("a-new", "freshword"));
+    fs::write(&a, text).unwrap();
+    let out = cmd(dir.path())
+        .args(["--index", "idx", "search", "--json", "-n", "100", "drift"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the sources of the index in idx changed since it was built"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a.jsonl"), "{stderr}");
+    assert!(stderr.contains("--index idx index "), "{stderr}");
+    assert!(!stderr.contains("rebuilding"), "{stderr}");
+    // Searched as it was: the removed paper stays removed, the new one is not there yet.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 29);
+    assert!(found(dir.path(), "id:a-3").is_empty());
+    assert!(found(dir.path(), "freshword").is_empty());
+    assert_eq!(
+        fs::read(dir.path().join("idx/paperdex.json")).unwrap(),
+        manifest
+    );
+    // `index` is what brings it up to date.
+    index(dir.path(), &[a.to_str().unwrap()]);
+    assert_eq!(found(dir.path(), "freshword"), ["a-new"]);
+    let out = cmd(dir.path())
+        .args(["--index", "idx", "search", "drift"])
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
