@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Barrier;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -23,6 +23,12 @@ use crate::search::{Engine, Request, SearchError};
 
 /// The longest kind tag a query line may have.
 const MAX_KIND_CHARS: usize = 32;
+
+/// Names of rows of the report that are not kinds.
+const RESERVED_KINDS: [&str; 2] = ["all", "untagged"];
+
+/// Beyond this many kinds a report gives no row per kind: the tags are more likely query ids.
+const MAX_KINDS: usize = 50;
 
 /// The kinds of `queries`, in the order they first appear.
 pub fn kinds(queries: &[BenchQuery]) -> Vec<&str> {
@@ -90,18 +96,25 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuer
             }
         } else if let Some((tag, text)) = line.split_once('\t') {
             let tag = tag.trim();
-            let is_kind = !tag.is_empty()
-                && tag.chars().count() <= MAX_KIND_CHARS
-                && tag
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !is_kind {
-                problems.push(format!(
-                    "{origin}:{number}: `{tag}` is not a query kind (a kind is one word of at most {MAX_KIND_CHARS} letters, digits, `-`, `_` or `.`, before a tab)"
-                ));
-                continue;
+            if tag.starts_with(|c: char| c.is_ascii_digit()) {
+                // `qid<TAB>query`, as TSV query files of test collections are.
+                (None, text.trim().to_string())
+            } else {
+                let is_kind = tag.starts_with(char::is_alphabetic)
+                    && tag.chars().count() <= MAX_KIND_CHARS
+                    && tag
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                    && !RESERVED_KINDS.contains(&tag);
+                if !is_kind {
+                    problems.push(format!(
+                        "{origin}:{number}: `{tag}` is not a query kind (a kind is one word of at most {MAX_KIND_CHARS} letters, digits, `-`, `_` or `.`, starting with a letter, other than {}; a first column of digits is read as a query id)",
+                        RESERVED_KINDS.join(" or ")
+                    ));
+                    continue;
+                }
+                (Some(tag.to_string()), text.trim().to_string())
             }
-            (Some(tag.to_string()), text.trim().to_string())
         } else {
             (None, trimmed.to_string())
         };
@@ -243,6 +256,41 @@ fn nanos(d: Duration) -> u64 {
 /// Runs the query set against `searcher`: checks each query (those that cannot run are
 /// returned as problems), one warm-up pass, `runs` timed passes spread over `threads`, then
 /// `runs` passes of bare tantivy searches for comparison.
+/// Where benchmark threads wait, their engines made, until the clock starts.
+#[derive(Default)]
+struct StartGate {
+    /// Threads arrived, and whether to go (`Some(true)`) or give up (`Some(false)`).
+    state: Mutex<(usize, Option<bool>)>,
+    changed: Condvar,
+}
+
+impl StartGate {
+    /// Called by each thread: waits for the word, and says whether to run.
+    fn arrive(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 += 1;
+        self.changed.notify_all();
+        loop {
+            if let Some(go) = state.1 {
+                return go;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Called once all `threads` are spawned (`go`) or spawning failed: waits for them to
+    /// arrive, then lets them run (or stop) and returns the moment they were let go.
+    fn open(&self, threads: usize, go: bool) -> Instant {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while go && state.0 < threads {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.1 = Some(go);
+        self.changed.notify_all();
+        Instant::now()
+    }
+}
+
 pub fn run(
     searcher: &Searcher,
     fields: Fields,
@@ -285,16 +333,20 @@ pub fn run(
     let next = AtomicUsize::new(0);
     // The clock starts once every thread has its engine: queries per second count queries, not
     // starting threads (which, for a set of one query, took longer than the queries).
-    let ready = Barrier::new(threads + 1);
+    let gate = StartGate::default();
     let mut started = Instant::now();
+    let mut spawn_error = None;
     let per_thread: Vec<Result<Vec<Sample>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (next, runnable, ready) = (&next, &runnable, &ready);
-                scope.spawn(move || -> Result<Vec<Sample>> {
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (next, runnable, gate) = (&next, &runnable, &gate);
+            let spawned =
+                std::thread::Builder::new().spawn_scoped(scope, move || -> Result<Vec<Sample>> {
                     let mut engine = Engine::new(searcher.clone(), fields, Ranking::default());
                     let mut samples = Vec::with_capacity(jobs / threads + 1);
-                    ready.wait();
+                    if !gate.arrive() {
+                        return Ok(samples);
+                    }
                     loop {
                         let job = next.fetch_add(1, Ordering::Relaxed);
                         if job >= jobs {
@@ -317,11 +369,16 @@ pub fn run(
                         std::hint::black_box(&answer.hits);
                         samples.push(Sample { query, full });
                     }
-                })
-            })
-            .collect();
-        ready.wait();
-        started = Instant::now();
+                });
+            match spawned {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
+                }
+            }
+        }
+        started = gate.open(workers.len(), spawn_error.is_none());
         workers
             .into_iter()
             .map(|w| {
@@ -331,6 +388,9 @@ pub fn run(
             .collect()
     });
     let elapsed = started.elapsed();
+    if let Some(e) = spawn_error {
+        bail!("cannot start {threads} benchmark threads: {e}");
+    }
     let mut samples = Vec::with_capacity(jobs);
     for s in per_thread {
         samples.extend(s?);
@@ -398,7 +458,13 @@ pub fn run(
     };
     let all = group(&|_| true, Some(qps(jobs, elapsed)));
     let mut kinds = BTreeMap::new();
-    for q in &runnable {
+    let distinct = self::kinds(queries).len();
+    if distinct > MAX_KINDS {
+        problems.push(format!(
+            "{origin}: {distinct} kinds of query; rows per kind are left out beyond {MAX_KINDS} (is the first column a query id?)"
+        ));
+    }
+    for q in runnable.iter().filter(|_| distinct <= MAX_KINDS) {
         let Some(kind) = q.kind.as_deref() else {
             continue;
         };

@@ -196,8 +196,9 @@ fn disk_is_full(dir: &Path) -> bool {
 }
 
 /// Opens the index for searching. The default index (`index/`) follows its sources: it is built
-/// where it is missing, and rebuilt where they changed, unless papers were removed from it since
-/// (a rebuild would bring them back). Any other index is only ever changed by `index` and
+/// where it is missing, and rebuilt where they changed, unless that would lose or bring back
+/// papers (some were removed from it since; a source named on its own is gone; a file of a
+/// source directory cannot be read just now). Any other index is only ever changed by `index` and
 /// `remove`: a search says on stderr that its sources changed and searches it as it is. An index
 /// of another paperdex version is rebuilt from its recorded sources, since it cannot be searched.
 pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
@@ -207,7 +208,10 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
             if changes.is_empty() {
                 return Ok(opened);
             }
-            if !is_default_home(home) || opened.manifest.papers_removed {
+            let rebuild = is_default_home(home)
+                && !opened.manifest.papers_removed
+                && changes.rebuild_loses_nothing();
+            if !rebuild {
                 eprintln!("{}", changed_sources_note(home, &opened.manifest, &changes));
                 return Ok(opened);
             }
@@ -289,6 +293,9 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
     if !changes.gone.is_empty() {
         what.push(format!("gone: {}", example(&changes.gone)));
     }
+    if !changes.unreadable.is_empty() {
+        what.push(format!("cannot be read: {}", example(&changes.unreadable)));
+    }
     let index = if home.dir == Path::new(DEFAULT_INDEX) {
         String::new()
     } else {
@@ -297,15 +304,29 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
     let sources: Vec<String> = manifest
         .inputs
         .iter()
+        .filter(|p| !changes.missing_inputs.contains(p))
         .map(|p| p.display().to_string())
         .collect();
-    let removed = if manifest.papers_removed {
-        " (papers removed from the index since would come back)"
+    let mut caveats = Vec::new();
+    if manifest.papers_removed {
+        caveats.push("papers removed from the index since would come back".to_string());
+    }
+    if !changes.missing_inputs.is_empty() {
+        caveats.push(format!(
+            "the papers of {}, which is gone, would be dropped",
+            example(&changes.missing_inputs)
+        ));
+    }
+    if !changes.unreadable.is_empty() {
+        caveats.push("the papers of files that cannot be read would be dropped".to_string());
+    }
+    let caveats = if caveats.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(" ({})", caveats.join("; "))
     };
     format!(
-        "paperdex: note: the sources of the index in {} changed since it was built ({}); searching it as it is\nhint: `paperdex{index} index {}` brings it up to date{removed}",
+        "paperdex: note: the sources of the index in {} changed since it was built ({}); searching it as it is\nhint: `paperdex{index} index {}` brings it up to date{caveats}",
         home.dir.display(),
         what.join("; "),
         sources.join(" "),

@@ -90,11 +90,24 @@ pub struct SourceChanges {
     pub changed: Vec<PathBuf>,
     /// Files read from a source directory that the directory no longer holds.
     pub gone: Vec<PathBuf>,
+    /// Files read from a source directory that are still there but cannot be read now (a
+    /// dangling link, a directory without permission, an unmounted drive).
+    pub unreadable: Vec<PathBuf>,
+    /// Sources named on their own (`index FILE`, `--add FILE`) that are gone: the index may be
+    /// the only copy of their papers.
+    pub missing_inputs: Vec<PathBuf>,
 }
 
 impl SourceChanges {
+    /// Whether the sources are as the index was built from them, as far as can be told: no file
+    /// new, changed, gone from a source directory, or unreadable there.
     pub fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.gone.is_empty()
+        self.changed.is_empty() && self.gone.is_empty() && self.unreadable.is_empty()
+    }
+
+    /// Whether a build from the recorded sources would lose nothing the index holds.
+    pub fn rebuild_loses_nothing(&self) -> bool {
+        self.unreadable.is_empty() && self.missing_inputs.is_empty()
     }
 }
 
@@ -192,7 +205,8 @@ impl Directory for PaperDirectory {
         self.inner.atomic_read(path)
     }
     fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        // As tantivy's: a temporary file in the same directory, synced, then renamed over.
+        // As tantivy's: a temporary file in the same directory, synced, then renamed over (the
+        // directory is synced where tantivy asks for it, as after a commit's meta.json).
         let target = self.root.join(path);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -213,8 +227,7 @@ impl Directory for PaperDirectory {
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
-        written?;
-        self.inner.sync_directory()
+        written
     }
     fn sync_directory(&self) -> std::io::Result<()> {
         self.inner.sync_directory()
@@ -598,7 +611,7 @@ impl IndexHome {
     pub fn collect_garbage(&self, _lock: &WriteLock) -> Result<()> {
         let manifest = self.read_manifest().map_err(|e| anyhow!("{e}"))?;
         let path = self.dir.join(&manifest.generation);
-        let index = Index::open_in_dir(&path)
+        let index = Index::open(PaperDirectory::open(&path)?)
             .with_context(|| format!("opening index in {}", path.display()))?;
         let writer: tantivy::IndexWriter = index
             .writer_with_num_threads(1, 15_000_000)
@@ -612,19 +625,20 @@ impl IndexHome {
 
     /// What changed in the recorded sources since the index was built: files new or changed in
     /// them, and files gone from a source directory. A source file named on its own that is gone
-    /// is not a change (the index is then the only copy of its papers).
+    /// is not a change (the index is then the only copy of its papers), nor is a file that
+    /// cannot be read just now; both are reported, since a rebuild would lose their papers.
     pub fn changes(&self, manifest: &Manifest) -> SourceChanges {
-        let existing: Vec<PathBuf> = manifest
-            .inputs
-            .iter()
-            .filter(|p| p.exists())
-            .cloned()
-            .collect();
+        let (existing, missing_inputs): (Vec<PathBuf>, Vec<PathBuf>) =
+            manifest.inputs.iter().cloned().partition(|p| p.exists());
+        let nothing = SourceChanges {
+            missing_inputs: missing_inputs.clone(),
+            ..SourceChanges::default()
+        };
         if existing.is_empty() {
-            return SourceChanges::default();
+            return nothing;
         }
         let Ok(found) = crate::sources::discover(&existing) else {
-            return SourceChanges::default();
+            return nothing;
         };
         let changed = found
             .iter()
@@ -636,15 +650,26 @@ impl IndexHome {
             .map(|source| source.path.clone())
             .collect();
         let directories: Vec<&PathBuf> = existing.iter().filter(|p| p.is_dir()).collect();
-        let gone = manifest
-            .sources
-            .iter()
-            .map(|stamp| &stamp.path)
-            .filter(|path| directories.iter().any(|dir| path.starts_with(dir)))
-            .filter(|path| !found.iter().any(|source| &source.path == *path))
-            .cloned()
-            .collect();
-        SourceChanges { changed, gone }
+        let (mut gone, mut unreadable) = (Vec::new(), Vec::new());
+        for path in manifest.sources.iter().map(|stamp| &stamp.path) {
+            let in_a_directory = directories.iter().any(|dir| path.starts_with(dir));
+            if !in_a_directory
+                || manifest.inputs.contains(path)
+                || found.iter().any(|source| &source.path == path)
+            {
+                continue;
+            }
+            match fs::symlink_metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(path.clone()),
+                _ => unreadable.push(path.clone()),
+            }
+        }
+        SourceChanges {
+            changed,
+            gone,
+            unreadable,
+            missing_inputs,
+        }
     }
 }
 

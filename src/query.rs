@@ -116,15 +116,20 @@ impl fmt::Display for QueryError {
         // combining accent none), so that it stays aligned; a long query is cut around it.
         const BEFORE: usize = 40;
         const AFTER: usize = 40;
+        const CULPRIT: usize = 40;
         let chars: Vec<char> = self
             .query
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         let at = self.column.min(chars.len());
-        let culprit_end = (at + self.width).min(chars.len());
+        let culprit_end = (at + self.width).min(chars.len()).min(at + CULPRIT);
         let from = at.saturating_sub(BEFORE);
-        let to = (culprit_end + AFTER).min(chars.len());
+        let to = if culprit_end < (at + self.width).min(chars.len()) {
+            culprit_end
+        } else {
+            (culprit_end + AFTER).min(chars.len())
+        };
         let lead = if from > 0 { "…" } else { "" };
         let tail = if to < chars.len() { "…" } else { "" };
         let before: String = chars[from..at].iter().collect();
@@ -230,6 +235,24 @@ struct Lexer<'q> {
     notes: Vec<String>,
 }
 
+/// Whether a plain word was probably meant as fuzzy or prefix syntax (`drift~a`, `gr*ph`,
+/// `dri*~`), rather than being text that holds `~` or `*` (`~5%`, `example.org/~me`, `**bold**`).
+fn looks_like_syntax(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        match c {
+            '~' => before.is_some_and(|b| b.is_alphanumeric() || b == '*'),
+            '*' => {
+                before.is_some_and(char::is_alphanumeric)
+                    && after.is_some_and(char::is_alphanumeric)
+            }
+            _ => false,
+        }
+    })
+}
+
 /// The longest stretch of a user's text quoted back in a message.
 const QUOTED_CHARS: usize = 60;
 
@@ -313,10 +336,20 @@ impl<'q> Lexer<'q> {
         let mut stop = end;
         if let Some(rest) = q[end..].strip_prefix('~') {
             let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            if !digits.is_empty() {
+            let next = rest[digits.len()..].chars().next();
+            if !digits.is_empty() && !next.is_some_and(is_word_char) {
                 // Slop beyond what abstracts can span only costs time.
                 slop = digits.parse::<u32>().unwrap_or(u32::MAX).min(1000);
                 stop = end + 1 + digits.len();
+            } else if next.is_some_and(is_word_char) {
+                let what = end + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+                self.note(
+                    end,
+                    &format!(
+                        "`{}` after a phrase taken as plain text (a phrase with slop is `\"...\"~N`)",
+                        shorten(&q[end..what])
+                    ),
+                );
             }
         }
         self.toks.push((Tok::Phrase(text, slop), start..stop));
@@ -380,12 +413,21 @@ impl<'q> Lexer<'q> {
                             return Ok(end);
                         }
                         let rest_start = start + colon + 1;
-                        if let Some(sign) = rest.chars().next().filter(|c| matches!(c, '-' | '+')) {
-                            let verb = if sign == '-' { "exclude" } else { "require" };
-                            return Err(self.error(
-                                rest_start..rest_start + 1,
-                                format!("to {verb} a word of a field, put `{sign}` before the field: `{sign}{name}:{}`", &rest[1..]),
-                            ));
+                        let signed = rest.len() > 1 && rest.starts_with(['-', '+']);
+                        if signed {
+                            // `title:-drift`: the sign is not an operator there (a pasted
+                            // `Title:-A study` must not fail); said, with what was meant.
+                            let (sign, word) = rest.split_at(1);
+                            let verb = if sign == "-" { "exclude" } else { "require" };
+                            self.note(
+                                rest_start,
+                                &format!(
+                                    "`{sign}` after `{name}:` ignored; to {verb} the word, write `{sign}{}:{}`",
+                                    name.to_lowercase(),
+                                    shorten(word)
+                                ),
+                            );
+                            return self.plain(rest_start + 1, end);
                         }
                         return self.plain(rest_start, end);
                     }
@@ -443,7 +485,7 @@ impl<'q> Lexer<'q> {
                 );
             }
             _ => {
-                if word.contains(['~', '*']) {
+                if looks_like_syntax(word) {
                     // Syntax that is not quite right: searched as the words in it, and said so.
                     self.note(
                         start,
@@ -1660,18 +1702,47 @@ mod tests {
                 parsed.notes
             );
         }
-        for q in ["drift~", "drift~2", "drift*", "\"a b\"~3"] {
+        for q in [
+            "drift~",
+            "drift~2",
+            "drift*",
+            "\"a b\"~3",
+            "~5%",
+            "example.org/~me",
+            "**bold**",
+        ] {
             assert!(parse(q, false).unwrap().notes.is_empty(), "{q}");
         }
     }
 
     #[test]
-    fn a_sign_after_a_field_is_an_error_saying_where_it_goes() {
-        let err = parse("gpu title:-drift", false).unwrap_err();
-        assert_eq!((err.column, err.width), (10, 1));
-        assert!(err.message.contains("`-title:drift`"), "{}", err.message);
-        let err = parse("author:+joshi", false).unwrap_err();
-        assert!(err.message.contains("`+author:joshi`"), "{}", err.message);
+    fn a_sign_after_a_field_is_ignored_with_a_note_saying_where_it_goes() {
+        let parsed = parse("gpu title:-drift", false).unwrap();
+        assert_eq!(
+            parsed.notes,
+            ["column 11: `-` after `title:` ignored; to exclude the word, write `-title:drift`"]
+        );
+        let Some(Expr::Or(items)) = parsed.expr else {
+            panic!("not an OR");
+        };
+        assert!(
+            matches!(&items[1], Expr::Leaf { scope: Scope::Title, leaf: Leaf::Word(w), .. } if w == "drift"),
+            "{items:?}"
+        );
+        let parsed = parse("Author:+joshi", false).unwrap();
+        assert!(
+            parsed.notes[0].contains("`+author:joshi`"),
+            "{:?}",
+            parsed.notes
+        );
+        // Pasted headings never fail.
+        for q in [
+            "Abstract:- We propose drift",
+            "Title:-A study of drift",
+            "title:- drift",
+        ] {
+            assert!(parse(q, false).is_ok(), "{q}");
+        }
     }
 
     #[test]
@@ -1696,6 +1767,16 @@ mod tests {
         assert!(lines[1].chars().count() < 120, "{}", lines[1]);
         assert!(lines[1].starts_with("  …") && lines[1].ends_with('…'));
         let caret = lines[2].find('^').unwrap();
+        // A long culprit is cut too.
+        let shown = parse(&format!("year:{}", "9".repeat(300)), false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            shown.lines().nth(2).unwrap().matches('^').count(),
+            40,
+            "{shown}"
+        );
+        assert!(shown.lines().nth(1).unwrap().ends_with('…'));
         assert_eq!(
             &lines[1][lines[1].char_indices().nth(caret).unwrap().0..][..7],
             "foo:bar"

@@ -73,6 +73,14 @@ fn a_kind_is_any_word_the_file_tags_its_queries_with() {
     assert_eq!(report.kinds.len(), 2);
     assert_eq!(report.kinds["short"].queries, 2);
     assert_eq!(report.kinds["long-ones"].queries, 1);
+    // A first column of digits is a query id (TSV query files), not a kind; `all` names a row.
+    let (report, stderr) = bench_json(&dir, "1\tdrift\n2\tstraggler\nall\tgpu\n", &[]);
+    assert_eq!(report.queries, 2);
+    assert!(report.kinds.is_empty());
+    assert!(
+        stderr.contains("queries.tsv:3: `all` is not a query kind"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -130,6 +130,50 @@ fn search_follows_a_listing_leaving_the_corpus_and_keeps_removed_papers_removed(
 }
 
 #[test]
+fn search_does_not_rebuild_the_default_index_where_that_would_lose_papers() {
+    let dir = workdir();
+    let search = |query: &str| {
+        let out = cmd(&dir)
+            .args(["search", "--count", query])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    search("straggler");
+    // A listing added on its own as well as from corpus/, then deleted: the index is the only
+    // copy of its papers, and a rebuild (which would fail on the missing file) is not tried.
+    let extra = dir.path().join("corpus/mlsys-2024.txt");
+    fs::copy(dir.path().join("corpus/mlsys-2022.txt"), &extra).unwrap();
+    cmd(&dir)
+        .args(["index", "--add", "corpus/mlsys-2024.txt"])
+        .assert()
+        .code(0);
+    fs::remove_file(&extra).unwrap();
+    for _ in 0..2 {
+        let stderr = search("venue:mlsys-2024");
+        assert!(!stderr.contains("rebuilding"), "{stderr}");
+    }
+    // A listing of corpus/ that cannot be read just now (a dangling link) is not a deletion.
+    cmd(&dir).arg("index").assert().code(0);
+    let linked = dir.path().join("corpus/elsewhere.txt");
+    let target = dir.path().join("elsewhere.txt");
+    fs::copy(dir.path().join("corpus/mlsys-2022.txt"), &target).unwrap();
+    std::os::unix::fs::symlink(&target, &linked).unwrap();
+    let stderr = search("straggler");
+    assert!(stderr.contains("rebuilding"), "{stderr}");
+    fs::remove_file(&target).unwrap();
+    let stderr = search("venue:elsewhere");
+    assert!(!stderr.contains("rebuilding"), "{stderr}");
+    assert!(stderr.contains("cannot be read"), "{stderr}");
+    let out = cmd(&dir)
+        .args(["search", "--count", "venue:elsewhere"])
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8(out.stdout).unwrap().trim(), "0");
+}
+
+#[test]
 fn no_index_and_no_corpus_says_how_to_build_one() {
     let dir = TempDir::new().unwrap();
     cmd(&dir)

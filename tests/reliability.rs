@@ -552,6 +552,12 @@ fn an_index_built_by_one_user_is_searched_by_another() {
         .args(["remove", "mlsys-2022-2"])
         .assert()
         .code(0);
+    // A failed `--add` clears up after itself, writing tantivy's file list again.
+    fs::write(dir.path().join("bad.jsonl"), "{\"title\": \"no id\"}\n").unwrap();
+    cmd(dir.path())
+        .args(["index", "--add", "bad.jsonl"])
+        .assert()
+        .code(2);
     // Only the directories are opened to others; the files keep the permissions they were
     // written with.
     chmod(dir.path(), 0o755);

@@ -334,8 +334,17 @@ fn a_search_never_rebuilds_an_index_named_with_index_and_says_its_sources_change
         fs::read(dir.path().join("idx/paperdex.json")).unwrap(),
         manifest
     );
-    // `index` is what brings it up to date.
+    // `--add` keeps the index's word that papers were removed from it; a full `index` is what
+    // brings it up to date.
+    let b = corpus(dir.path(), "b.jsonl", "b", 2);
+    index(dir.path(), &["--add", b.to_str().unwrap()]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("idx/paperdex.json")).unwrap()).unwrap();
+    assert_eq!(manifest["papers_removed"], true);
     index(dir.path(), &[a.to_str().unwrap()]);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("idx/paperdex.json")).unwrap()).unwrap();
+    assert!(manifest.get("papers_removed").is_none(), "{manifest}");
     assert_eq!(found(dir.path(), "freshword"), ["a-new"]);
     let out = cmd(dir.path())
         .args(["--index", "idx", "search", "drift"])
