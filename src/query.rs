@@ -342,7 +342,7 @@ impl<'q> Lexer<'q> {
                 slop = digits.parse::<u32>().unwrap_or(u32::MAX).min(1000);
                 stop = end + 1 + digits.len();
             } else if next.is_some_and(is_word_char) {
-                let what = end + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+                let what = end + 1 + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
                 self.note(
                     end,
                     &format!(
@@ -1684,6 +1684,8 @@ mod tests {
     #[test]
     fn near_miss_fuzzy_and_prefix_syntax_is_searched_as_words_and_said_so() {
         for q in [
+            "\"data drift\"~3İ",
+            "\"data drift\"~İx",
             "drift~a",
             "drift~1.5",
             "drift~-1",
