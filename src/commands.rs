@@ -49,9 +49,22 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Stats(args) => shielded(&home, || stats(&home, &args)),
         Command::Export(args) => shielded(&home, || export(&home, &args)),
         Command::Check => shielded(&home, || check(&home)),
-        Command::Eval(args) => evaluate(cli_index.as_deref(), &args),
+        // eval builds into the index it is given: only one named on its command line, never
+        // the one PAPERDEX_INDEX names for searching (it would be replaced by the collection).
+        Command::Eval(args) => evaluate(
+            cli_index.as_deref().filter(|_| index_on_command_line()),
+            &args,
+        ),
         Command::Bench(args) => shielded(&home, || bench(&home, &args)),
     }
+}
+
+/// Whether `--index` was given on the command line (not taken from `PAPERDEX_INDEX`).
+fn index_on_command_line() -> bool {
+    std::env::args_os().any(|a| {
+        let a = a.to_string_lossy();
+        a == "--index" || a.starts_with("--index=")
+    })
 }
 
 thread_local! {

@@ -137,3 +137,17 @@ fn scifact_test_ranks_at_least_as_well_as_published_bm25() {
     assert!(f.ndcg > 0.6789, "{f:?}");
     assert!(f.recall > 0.90, "{f:?}");
 }
+
+#[test]
+fn eval_never_builds_into_the_index_paperdex_index_names() {
+    let dir = TempDir::new().unwrap();
+    let mine = dir.path().join("mine");
+    paperdex()
+        .current_dir(dir.path())
+        .env("PAPERDEX_INDEX", &mine)
+        .arg("eval")
+        .arg(tiny())
+        .assert()
+        .code(0);
+    assert!(!mine.exists(), "eval wrote into PAPERDEX_INDEX's directory");
+}
