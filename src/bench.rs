@@ -253,9 +253,6 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Runs the query set against `searcher`: checks each query (those that cannot run are
-/// returned as problems), one warm-up pass, `runs` timed passes spread over `threads`, then
-/// `runs` passes of bare tantivy searches for comparison.
 /// Where benchmark threads wait, their engines made, until the clock starts.
 #[derive(Default)]
 struct StartGate {
@@ -291,6 +288,9 @@ impl StartGate {
     }
 }
 
+/// Runs the query set against `searcher`: checks each query (those that cannot run are
+/// returned as problems), one warm-up pass, `runs` timed passes spread over `threads`, then
+/// `runs` passes of bare tantivy searches for comparison.
 pub fn run(
     searcher: &Searcher,
     fields: Fields,
@@ -463,14 +463,12 @@ pub fn run(
         problems.push(format!(
             "{origin}: {distinct} kinds of query; rows per kind are left out beyond {MAX_KINDS} (is the first column a query id?)"
         ));
-    }
-    for q in runnable.iter().filter(|_| distinct <= MAX_KINDS) {
-        let Some(kind) = q.kind.as_deref() else {
-            continue;
-        };
-        if !kinds.contains_key(kind) {
-            let of_kind = |i: usize| runnable[i].kind.as_deref() == Some(kind);
-            kinds.insert(kind.to_string(), group(&of_kind, None));
+    } else {
+        for kind in runnable.iter().filter_map(|q| q.kind.as_deref()) {
+            if !kinds.contains_key(kind) {
+                let of_kind = |i: usize| runnable[i].kind.as_deref() == Some(kind);
+                kinds.insert(kind.to_string(), group(&of_kind, None));
+            }
         }
     }
     if !kinds.is_empty() && runnable.iter().any(|q| q.kind.is_none()) {

@@ -118,14 +118,19 @@ fn shielded<T>(home: &IndexHome, f: impl FnOnce() -> Result<T>) -> Result<T> {
     }
 }
 
-/// How to rebuild the index, naming the sources it was built from where the manifest says.
-fn rebuild_hint(home: &IndexHome) -> String {
-    let inputs = home.recorded_inputs();
-    let index = if home.dir == Path::new(DEFAULT_INDEX) {
+/// The ` --index DIR` of a command suggested for `home` (nothing for the default index).
+fn index_flag(home: &IndexHome) -> String {
+    if home.dir == Path::new(DEFAULT_INDEX) {
         String::new()
     } else {
         format!(" --index {}", home.dir.display())
-    };
+    }
+}
+
+/// How to rebuild the index, naming the sources it was built from where the manifest says.
+fn rebuild_hint(home: &IndexHome) -> String {
+    let inputs = home.recorded_inputs();
+    let index = index_flag(home);
     if inputs.is_empty() {
         format!(
             "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from"
@@ -309,11 +314,7 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
     if !changes.unreadable.is_empty() {
         what.push(format!("cannot be read: {}", example(&changes.unreadable)));
     }
-    let index = if home.dir == Path::new(DEFAULT_INDEX) {
-        String::new()
-    } else {
-        format!(" --index {}", home.dir.display())
-    };
+    let index = index_flag(home);
     let sources: Vec<String> = manifest
         .inputs
         .iter()

@@ -123,9 +123,10 @@ impl fmt::Display for QueryError {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         let at = self.column.min(chars.len());
-        let culprit_end = (at + self.width).min(chars.len()).min(at + CULPRIT);
+        let whole_end = (at + self.width).min(chars.len());
+        let culprit_end = whole_end.min(at + CULPRIT);
         let from = at.saturating_sub(BEFORE);
-        let to = if culprit_end < (at + self.width).min(chars.len()) {
+        let to = if culprit_end < whole_end {
             culprit_end
         } else {
             (culprit_end + AFTER).min(chars.len())
@@ -238,6 +239,9 @@ struct Lexer<'q> {
 /// Whether a plain word was probably meant as fuzzy or prefix syntax (`drift~a`, `gr*ph`,
 /// `dri*~`), rather than being text that holds `~` or `*` (`~5%`, `example.org/~me`, `**bold**`).
 fn looks_like_syntax(word: &str) -> bool {
+    if !word.contains(['~', '*']) {
+        return false;
+    }
     let chars: Vec<char> = word.chars().collect();
     chars.iter().enumerate().any(|(i, &c)| {
         let before = i.checked_sub(1).map(|j| chars[j]);
