@@ -81,7 +81,11 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuer
     let mut problems = Vec::new();
     for (i, line) in reader.lines().enumerate() {
         let number = i + 1;
-        let line = line.map_err(|e| anyhow::anyhow!("{origin}:{number}: cannot read line: {e}"))?;
+        let mut line =
+            line.map_err(|e| anyhow::anyhow!("{origin}:{number}: cannot read line: {e}"))?;
+        if number == 1 && line.starts_with(crate::judgments::BOM) {
+            line.drain(..crate::judgments::BOM.len_utf8());
+        }
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
@@ -539,6 +543,18 @@ pub fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_query() {
+        let input = "\u{FEFF}{\"_id\": \"1\", \"text\": \"graph networks\"}\n\u{FEFF}x\n";
+        let (queries, problems) = read_queries(input.as_bytes(), "q.jsonl").unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(queries[0].text, "graph networks");
+        // Only the file's first character is a mark; elsewhere it is text.
+        assert_eq!(queries[1].text, "\u{FEFF}x");
+        let (queries, _) = read_queries("\u{FEFF}term\tdrift\n".as_bytes(), "q.tsv").unwrap();
+        assert_eq!(queries[0].kind.as_deref(), Some("term"));
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -291,7 +291,8 @@ pub struct BenchArgs {
     pub runs: u32,
 
     /// Hits per query (each fetched with its stored fields and snippet, as `search` does)
-    #[arg(short = 'n', long, default_value_t = 10, value_name = "K")]
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "K",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
 
     /// Threads running queries concurrently against the same index snapshot

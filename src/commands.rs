@@ -148,8 +148,9 @@ fn rebuild_hint(home: &IndexHome) -> String {
 fn open_error(home: &IndexHome, e: OpenError) -> anyhow::Error {
     match e {
         OpenError::Missing => anyhow!(
-            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
-            home.dir.display()
+            "no index in {}\nhint: `paperdex{} index FILE...` builds one (from {DEFAULT_CORPUS}/ with no FILE)",
+            home.dir.display(),
+            index_flag(home)
         ),
         _ if home.dir.exists() && !home.dir.is_dir() => anyhow!(
             "{} is not a directory\nhint: --index (or PAPERDEX_INDEX) names the directory that holds the index",
@@ -674,7 +675,7 @@ pub fn gather_stats(opened: &PaperIndex) -> Result<Stats> {
 
 fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
     let opened = home.open().map_err(|e| open_error(home, e))?;
-    let stats = gather_stats(&opened).context("reading index statistics")?;
+    let stats = gather_stats(&opened).map_err(|e| unreadable(home, &e))?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {
@@ -739,34 +740,13 @@ fn check(home: &IndexHome) -> Result<Status> {
 }
 
 fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
-    let opened = home.open().map_err(|e| match e {
-        OpenError::Missing => anyhow!(
-            "no index in {}\nhint: `paperdex index` builds one from {DEFAULT_CORPUS}/",
-            home.dir.display()
-        ),
-        e => anyhow!("cannot read the index in {}: {e}", home.dir.display()),
-    })?;
+    let opened = home.open().map_err(|e| open_error(home, e))?;
     let written = match &args.output {
         None => {
             let stdout = io::stdout();
             export::write_ndjson(&opened, &mut BufWriter::new(stdout.lock()))?
         }
-        Some(path) => {
-            // Written aside and renamed, so FILE is never a partial export.
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            let tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("creating a file in {}", dir.display()))?;
-            let mut out = BufWriter::new(tmp);
-            let n = export::write_ndjson(&opened, &mut out)
-                .with_context(|| format!("writing {}", path.display()))?;
-            let tmp = out.into_inner().map_err(|e| e.into_error())?;
-            tmp.persist(path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            n
-        }
+        Some(path) => crate::output::write_file(path, |out| export::write_ndjson(&opened, out))?,
     };
     eprintln!(
         "paperdex: exported {written} papers from {}",
@@ -826,42 +806,97 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         title_weight: args.title_weight.unwrap_or(defaults.title_weight),
         progress: true,
     };
-    let (queries, qrels) = eval::read_judgments(&collection)?;
-    let report = match index_dir {
+    let eval::Judgments {
+        queries,
+        qrels,
+        textless,
+    } = eval::read_judgments(&collection)?;
+    if let Some(first) = textless.first() {
+        eprintln!(
+            "paperdex: note: {} judged in {} {} no text in {} (`{first}`{}); left out, as trec_eval leaves out a judged query a run lacks",
+            textless.len(),
+            collection.qrels.display(),
+            if textless.len() == 1 { "query has" } else { "queries have" },
+            collection.queries.display(),
+            if textless.len() > 1 { ", ..." } else { "" },
+        );
+    }
+    let (report, counts) = match index_dir {
         // An explicit index: build it there (as `paperdex index` would) and evaluate it.
         Some(dir) => {
             let home = IndexHome::new(dir);
             let ingest_opts = IngestOptions {
                 mode: Mode::Rebuild,
+                // As in memory: a record that cannot be read is a paper never retrieved.
+                skip_invalid: true,
                 ..IngestOptions::default()
             };
-            ingest::ingest(
+            let summary = ingest::ingest(
                 &home,
                 std::slice::from_ref(&collection.corpus),
                 &ingest_opts,
             )?;
             let opened = home.open().map_err(|e| anyhow!("{e}"))?;
-            eval::evaluate(&opened.index, opened.fields, &queries, &qrels, &opts)?
+            let report = eval::evaluate(&opened.index, opened.fields, &queries, &qrels, &opts)?;
+            let counts = eval::CorpusCounts {
+                invalid: summary.skipped,
+                repeated: summary.repeated,
+                problems: summary.problems,
+            };
+            (report, counts)
         }
         None => {
-            let (index, fields) = eval::index_in_ram(&collection.corpus, opts.title_weight)?;
-            eval::evaluate(&index, fields, &queries, &qrels, &opts)?
+            let (index, fields, counts) =
+                eval::index_in_ram(&collection.corpus, opts.title_weight)?;
+            (
+                eval::evaluate(&index, fields, &queries, &qrels, &opts)?,
+                counts,
+            )
         }
     };
+    for p in &counts.problems {
+        eprintln!("paperdex: skipped {p}");
+    }
+    if counts.invalid > 0 {
+        eprintln!(
+            "paperdex: note: {} invalid record{} of {} left out; the figures count {} as papers no query finds",
+            counts.invalid,
+            if counts.invalid == 1 { "" } else { "s" },
+            collection.corpus.display(),
+            if counts.invalid == 1 { "it" } else { "them" },
+        );
+    }
+    if counts.repeated > 0 {
+        eprintln!(
+            "paperdex: note: {} record{} of {} repeated an earlier id; the later record of each was kept",
+            counts.repeated,
+            if counts.repeated == 1 { "" } else { "s" },
+            collection.corpus.display()
+        );
+    }
     for (qid, why) in &report.failed {
         eprintln!("paperdex: query {qid} could not be run: {why}");
     }
     if let Some(path) = &args.run {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("writing run file {}", path.display()))?;
-        let mut w = BufWriter::new(file);
-        let mut qids: Vec<&String> = report.run.keys().collect();
-        qids.sort();
-        for qid in qids {
-            crate::judgments::write_trec_run(&mut w, qid, &report.run[qid], "paperdex")?;
+        let empty = report.run.values().filter(|r| r.is_empty()).count();
+        if empty > 0 {
+            eprintln!(
+                "paperdex: note: {empty} judged quer{} found no paper: {} no line in {}, and the figures count {} as 0, as `trec_eval -c` counts a judged query a run lacks",
+                if empty == 1 { "y" } else { "ies" },
+                if empty == 1 { "it has" } else { "they have" },
+                path.display(),
+                if empty == 1 { "it" } else { "them" },
+            );
         }
-        w.flush()
-            .with_context(|| format!("writing run file {}", path.display()))?;
+        crate::output::write_file(path, |w| {
+            let mut qids: Vec<&String> = report.run.keys().collect();
+            qids.sort();
+            for qid in qids {
+                crate::judgments::write_trec_run(w, qid, &report.run[qid], "paperdex")?;
+            }
+            Ok(())
+        })
+        .context("writing the run file")?;
     }
     let s = &report.summary;
     let stdout = io::stdout();

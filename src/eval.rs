@@ -4,14 +4,14 @@
 //! Invariant: queries run through the same [`Engine`] and [`Ranking`] as `paperdex search`, so
 //! the figures describe what users get; only the index lives in memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use tantivy::Index;
+use tantivy::{Index, Term};
 
 use crate::index;
 use crate::ingest;
@@ -93,30 +93,57 @@ pub struct Report {
     pub seconds: f64,
 }
 
+/// What indexing a collection's corpus met, whether in memory or into an `--index`.
+#[derive(Debug, Default)]
+pub struct CorpusCounts {
+    /// Records that could not be read as papers (Cranfield has two with no text). They are left
+    /// out, which scores them as papers no query retrieves: a judged one counts as missed.
+    pub invalid: u64,
+    /// Records whose id an earlier record had: the later one is kept, as `paperdex index`
+    /// keeps it, so that a run never names a paper twice.
+    pub repeated: u64,
+    /// The first invalid records, as `file:line: what is wrong`.
+    pub problems: Vec<String>,
+}
+
+/// How many invalid records are listed by name; the rest are counted.
+const PROBLEMS_LISTED: usize = 10;
+
 /// Indexes a corpus file into an in-memory index.
-pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields)> {
+pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields, CorpusCounts)> {
     let (index, fields) = index::create_in_ram();
     let threads = crate::ingest::default_threads();
     let mut writer = ingest::writer(&index, threads, threads * 128 * 1024 * 1024)?;
+    let mut counts = CorpusCounts::default();
+    let mut seen = HashSet::new();
     for source in sources::discover(&[corpus.to_path_buf()])? {
         for record in sources::open(&source)? {
-            // A judged collection may hold records with no text (Cranfield has two): they
-            // cannot be retrieved by any text query, so they are reported and left out.
             match record {
                 Ok(paper) => {
+                    if !seen.insert(paper.id.clone()) {
+                        writer.delete_term(Term::from_field_text(fields.id, &paper.id));
+                        counts.repeated += 1;
+                    }
                     writer.add_document(ingest::weighted_document(
                         &fields,
                         &paper,
                         title_weight,
                     ))?;
                 }
-                Err(e) => eprintln!("paperdex: skipped {}:{e}", source.path.display()),
+                Err(e) => {
+                    counts.invalid += 1;
+                    if counts.problems.len() < PROBLEMS_LISTED {
+                        counts
+                            .problems
+                            .push(format!("{}:{e}", source.path.display()));
+                    }
+                }
             }
         }
     }
     writer.commit().context("committing the index")?;
     writer.wait_merging_threads().context("merging")?;
-    Ok((index, fields))
+    Ok((index, fields, counts))
 }
 
 /// Runs every judged query of `queries` and evaluates the rankings against `qrels`.
@@ -151,6 +178,8 @@ pub fn evaluate(
                 for (score, address) in top {
                     ranked.push((stored_paper(&searcher, &fields, address)?.id, score));
                 }
+                // Ties as trec_eval reads them, so a run file's ranks are the ones it uses.
+                metrics::trec_order(&mut ranked);
                 ranked
             }
             Err(SearchError::Index(e)) => return Err(e),
@@ -175,8 +204,24 @@ pub fn evaluate(
     })
 }
 
+/// A collection's queries and judgments, as far as they meet.
+#[derive(Debug)]
+pub struct Judgments {
+    /// Every query of the queries file, in its order; only the judged ones are run.
+    pub queries: Vec<(String, String)>,
+    pub qrels: Qrels,
+    /// Judged query ids with no text in the queries file, sorted: they cannot be run and are
+    /// left out of the figures, as trec_eval leaves out a judged query absent from a run.
+    pub textless: Vec<String>,
+}
+
 /// Reads a collection's queries and qrels.
-pub fn read_judgments(c: &Collection) -> Result<(Vec<(String, String)>, Qrels)> {
+///
+/// # Errors
+///
+/// A file that cannot be read or parsed (naming the file and line), and files that do not meet:
+/// no query of the queries file is judged, so there would be nothing to measure.
+pub fn read_judgments(c: &Collection) -> Result<Judgments> {
     let open = |p: &Path| -> Result<BufReader<File>> {
         Ok(BufReader::new(
             File::open(p).with_context(|| format!("opening {}", p.display()))?,
@@ -184,5 +229,39 @@ pub fn read_judgments(c: &Collection) -> Result<(Vec<(String, String)>, Qrels)> 
     };
     let queries = judgments::read_queries(open(&c.queries)?, &c.queries.display().to_string())?;
     let qrels = judgments::read_qrels(open(&c.qrels)?, &c.qrels.display().to_string())?;
-    Ok((queries, qrels))
+    let asked: HashSet<&str> = queries.iter().map(|(id, _)| id.as_str()).collect();
+    let mut textless: Vec<String> = qrels
+        .keys()
+        .filter(|id| !asked.contains(id.as_str()))
+        .cloned()
+        .collect();
+    textless.sort();
+    if qrels.is_empty() {
+        bail!(
+            "nothing to evaluate: {} holds no judgments",
+            c.qrels.display()
+        );
+    }
+    if textless.len() == qrels.len() {
+        bail!(
+            "nothing to evaluate: {} judges {}, none of them among the {} of {}{}",
+            c.qrels.display(),
+            plural(qrels.len(), "query", "queries"),
+            plural(queries.len(), "query", "queries"),
+            c.queries.display(),
+            match textless.first() {
+                Some(id) => format!(" (a judged id: `{id}`; ids must match exactly)"),
+                None => String::new(),
+            }
+        );
+    }
+    Ok(Judgments {
+        queries,
+        qrels,
+        textless,
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

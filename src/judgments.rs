@@ -22,6 +22,9 @@ struct BeirQuery {
     text: String,
 }
 
+/// The byte-order mark some editors write at the start of a UTF-8 file.
+pub(crate) const BOM: char = '\u{FEFF}';
+
 /// Reads the lines of `reader`, numbering them from 1 and naming `origin` in I/O errors.
 fn numbered_lines<'a>(
     reader: impl BufRead + 'a,
@@ -29,7 +32,11 @@ fn numbered_lines<'a>(
 ) -> impl Iterator<Item = Result<(usize, String)>> + 'a {
     reader.lines().enumerate().map(move |(i, line)| {
         let number = i + 1;
-        let line = line.with_context(|| format!("{origin}:{number}: cannot read line"))?;
+        let mut line = line.with_context(|| format!("{origin}:{number}: cannot read line"))?;
+        if number == 1 && line.starts_with(BOM) {
+            // Editors on Windows begin UTF-8 files with a byte-order mark; it is not text.
+            line.drain(..BOM.len_utf8());
+        }
         Ok((number, line))
     })
 }
@@ -288,6 +295,29 @@ mod tests {
             assert_eq!(qrels.len(), 1);
             assert_eq!(qrels["1"]["d1"], 1);
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_change_the_first_line() {
+        let queries = read_queries("\u{FEFF}1\tstatins\n".as_bytes(), "q.tsv").unwrap();
+        assert_eq!(queries, [("1".to_string(), "statins".to_string())]);
+        let queries = read_queries(
+            "\u{FEFF}{\"_id\": \"7\", \"text\": \"a\"}\n".as_bytes(),
+            "q.jsonl",
+        )
+        .unwrap();
+        assert_eq!(queries[0].0, "7");
+        let qrels = read_qrels(
+            "\u{FEFF}query-id\tcorpus-id\tscore\n1\td1\t1\n".as_bytes(),
+            "test.tsv",
+        )
+        .unwrap();
+        assert_eq!(qrels.len(), 1, "the header is still a header");
+        let qrels = read_qrels("\u{FEFF}401 0 d1 1\n".as_bytes(), "qrels.trec").unwrap();
+        assert_eq!(
+            qrels["401"]["d1"], 1,
+            "the first id is `401`, not `\\u{{FEFF}}401`"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod judgments;
 pub mod like;
 pub mod listing;
 pub mod metrics;
+pub mod output;
 pub mod paper;
 pub mod query;
 pub mod render;

@@ -55,7 +55,8 @@ pub fn ndcg_at(ranked: &[&str], judged: &HashMap<String, i32>, k: usize) -> f64 
         .take(k)
         .enumerate()
         .map(|(i, doc)| f64::from(grade(judged, doc)) / discount(i))
-        .sum();
+        // Not `sum()`: an empty float sum is -0.0, which prints as `-0.0000`.
+        .fold(0.0, |total, gain| total + gain);
     let mut ideal_grades: Vec<i32> = judged.values().copied().filter(|&g| g > 0).collect();
     ideal_grades.sort_unstable_by(|a, b| b.cmp(a));
     let ideal: f64 = ideal_grades
@@ -218,7 +219,10 @@ pub fn evaluate(
         if queries == 0 {
             0.0
         } else {
-            per_query.iter().map(|(_, q)| figure(q)).sum::<f64>() / queries as f64
+            per_query
+                .iter()
+                .fold(0.0, |total, (_, q)| total + figure(q))
+                / queries as f64
         }
     };
     let summary = Summary {
@@ -351,6 +355,17 @@ mod tests {
         assert_eq!(ndcg_at(&["a"], &j, 0), 0.0);
         assert_eq!(precision_at(&["a"], &j, 0), 0.0);
         assert_eq!(recall_at(&["a"], &j, 0), 0.0);
+    }
+
+    #[test]
+    fn nothing_found_scores_a_positive_zero() {
+        let judged = judged(&[("d1", 1)]);
+        let ndcg = ndcg_at(&[], &judged, 10);
+        assert_eq!(format!("{ndcg:.4}"), "0.0000");
+        let run = run_of(&[("q", &[])]);
+        let qrels: Qrels = [("q".to_string(), judged)].into_iter().collect();
+        let (summary, _) = evaluate(&run, &qrels);
+        assert_eq!(format!("{:.4}", summary.ndcg_at_10), "0.0000");
     }
 
     #[test]

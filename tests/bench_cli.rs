@@ -150,3 +150,15 @@ fn text_report_has_a_row_per_kind() {
         .stdout(predicate::str::contains("all ").and(predicate::str::contains("boolean ")))
         .stdout(predicate::str::contains("p50 µs"));
 }
+
+#[test]
+fn a_limit_of_zero_hits_is_refused_before_any_work() {
+    let dir = workdir();
+    fs::write(dir.path().join("q.tsv"), "term\tdrift\n").unwrap();
+    cmd(&dir)
+        .args(["bench", "--queries", "q.tsv", "--limit", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--limit"));
+    assert!(!dir.path().join("index").exists());
+}

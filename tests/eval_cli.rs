@@ -151,3 +151,128 @@ fn eval_never_builds_into_the_index_paperdex_index_names() {
         .code(0);
     assert!(!mine.exists(), "eval wrote into PAPERDEX_INDEX's directory");
 }
+
+/// A copy of the tiny collection with `extra` appended to its corpus and `qrels` as its test
+/// judgments (the fixture's own where `None`).
+fn tiny_copy(extra_corpus: &str, qrels: Option<&str>) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let t = tiny();
+    let mut corpus = std::fs::read_to_string(t.join("corpus.jsonl")).unwrap();
+    corpus.push_str(extra_corpus);
+    std::fs::write(dir.path().join("corpus.jsonl"), corpus).unwrap();
+    std::fs::copy(t.join("queries.jsonl"), dir.path().join("queries.jsonl")).unwrap();
+    std::fs::create_dir(dir.path().join("qrels")).unwrap();
+    let qrels = match qrels {
+        Some(q) => q.to_string(),
+        None => std::fs::read_to_string(t.join("qrels/test.tsv")).unwrap(),
+    };
+    std::fs::write(dir.path().join("qrels/test.tsv"), qrels).unwrap();
+    dir
+}
+
+#[test]
+fn invalid_and_repeated_records_are_said_and_skipped_alike_in_memory_and_in_an_index() {
+    // Line 6 has no text at all (as two of Cranfield's records); line 7 repeats d2's id.
+    let c = tiny_copy(
+        "{\"_id\": \"d6\", \"title\": \"\", \"text\": \"\"}\n{\"_id\": \"d2\", \"title\": \"Convolutional networks for images\", \"text\": \"Image classification.\"}\n",
+        None,
+    );
+    let index = c.path().join("idx");
+    for extra in [vec![], vec!["--index", index.to_str().unwrap()]] {
+        let out = paperdex()
+            .arg("eval")
+            .arg(c.path())
+            .args(&extra)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains("corpus.jsonl:line 6"),
+            "{extra:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("1 invalid record of"),
+            "{extra:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("1 record of") && stderr.contains("repeated an earlier id"),
+            "{extra:?}: {stderr}"
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_tiny_figures(&serde_json::from_str(stdout.lines().next().unwrap()).unwrap());
+    }
+}
+
+#[test]
+fn judged_queries_without_text_are_named_and_left_out() {
+    let c = tiny_copy(
+        "",
+        Some(
+            "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\nq3\td5\t2\nq3\td4\t1\nq77\td2\t1\n",
+        ),
+    );
+    let out = paperdex()
+        .arg("eval")
+        .arg(c.path())
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 judged in") && stderr.contains("`q77`"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_tiny_figures(&serde_json::from_str(stdout.lines().next().unwrap()).unwrap());
+}
+
+#[test]
+fn judgments_that_meet_no_query_are_an_error_not_zeros() {
+    for (qrels, said) in [
+        ("query-id\tcorpus-id\tscore\nQ1\td1\t1\n", "`Q1`"),
+        ("query-id\tcorpus-id\tscore\n", "holds no judgments"),
+    ] {
+        let c = tiny_copy("", Some(qrels));
+        paperdex()
+            .arg("eval")
+            .arg(c.path())
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains("nothing to evaluate"))
+            .stderr(predicates::str::contains(said));
+    }
+}
+
+#[test]
+fn run_file_ranks_ties_as_trec_eval_does_and_says_which_queries_found_nothing() {
+    // d7 and d8 are the same paper under two ids: equal scores for `graph molecules`, which
+    // trec_eval orders by doc id, descending.
+    let same = "\"title\": \"Graph neural networks for molecules\", \"text\": \"We learn molecular properties with message passing.\"";
+    let c = tiny_copy(
+        &format!("{{\"_id\": \"d7\", {same}}}\n{{\"_id\": \"d8\", {same}}}\n"),
+        Some("query-id\tcorpus-id\tscore\nq1\td1\t1\nq9\td1\t1\n"),
+    );
+    std::fs::write(
+        c.path().join("queries.jsonl"),
+        "{\"_id\": \"q1\", \"text\": \"graph molecules\"}\n{\"_id\": \"q9\", \"text\": \"zyxwv\"}\n",
+    )
+    .unwrap();
+    let run = c.path().join("run.txt");
+    let out = paperdex()
+        .arg("eval")
+        .arg(c.path())
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 judged query found no paper"), "{stderr}");
+    let text = std::fs::read_to_string(&run).unwrap();
+    let docs: Vec<&str> = text.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
+    assert_eq!(docs, ["d8", "d7", "d1"], "{text}");
+}

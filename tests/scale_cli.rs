@@ -466,6 +466,29 @@ fn export_to_a_file() {
         .stdout("");
     let text = fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
     assert_eq!(text.lines().count(), 10);
+    // A new file gets the umask's permissions, readable by others as any file `>` makes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path().join("out.ndjson"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_ne!(mode & 0o044, 0, "mode {mode:o}");
+    }
+    // A device is written in place, not renamed over: /dev/stdout stays the process's output.
+    cmd(dir.path())
+        .args(["--index", "idx", "export", "--output", "/dev/stdout"])
+        .assert()
+        .success()
+        .stdout(predicates::function::function(|out: &str| {
+            out.lines().count() == 10
+        }));
+    #[cfg(target_os = "linux")]
+    assert!(fs::symlink_metadata("/dev/stdout")
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 /// The paperlists file, or `None` (with a note) when the scale tests are off or it is absent.

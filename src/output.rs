@@ -1,0 +1,135 @@
+//! Files a command writes at a path the user names (`export --output`, `eval --run`).
+//!
+//! Invariants, as a shell's `>` would leave things where it can, and never a half-written file:
+//! a regular file (or a new one) is written aside in its own directory and renamed over only
+//! once complete, so a failed or interrupted run leaves the old file whole; a symbolic link is
+//! followed, so the link stays and its target is replaced; anything else (`/dev/stdout`, a
+//! FIFO, a terminal) is written in place, as renaming over it would replace the device with a
+//! file. A new file gets the permissions the umask gives (not a temporary file's 0600) and a
+//! replaced one keeps its own.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+/// Writes `path` through `write`, which gets a buffered writer and returns what it produced.
+///
+/// # Errors
+///
+/// `path` being a directory, or its directory not writable; errors of `write` and of the final
+/// flush and rename, each with `path` in the message.
+pub fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<T> {
+    let shown = path.display();
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => bail!("cannot write {shown}: it is a directory"),
+        Ok(meta) if !meta.is_file() => {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {shown}"))?;
+            let mut out = BufWriter::new(file);
+            let produced = write(&mut out).with_context(|| format!("writing {shown}"))?;
+            out.flush().with_context(|| format!("writing {shown}"))?;
+            Ok(produced)
+        }
+        existing => {
+            // A link is followed to the file it names (a dangling one names nothing to keep).
+            let target = match fs::canonicalize(path) {
+                Ok(real) if existing.is_ok() => real,
+                _ => path.to_path_buf(),
+            };
+            write_aside(&target, existing.ok().map(|m| m.permissions()), write)
+                .with_context(|| format!("writing {shown}"))
+        }
+    }
+}
+
+fn write_aside<T>(
+    target: &Path,
+    keep: Option<fs::Permissions>,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<T> {
+    let dir: PathBuf = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".paperdex-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(
+            keep.clone()
+                .unwrap_or_else(|| fs::Permissions::from_mode(0o666)),
+        );
+    }
+    let tmp = builder
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let mut out = BufWriter::new(tmp.as_file().try_clone()?);
+    let produced = write(&mut out)?;
+    out.flush()?;
+    if let Some(perms) = keep {
+        // The umask narrowed the creation mode; an existing file keeps exactly its own.
+        fs::set_permissions(tmp.path(), perms)?;
+    }
+    tmp.persist(target)?;
+    Ok(produced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        fs::write(&path, "old\n").unwrap();
+        let err = write_file(&path, |w| -> Result<()> {
+            w.write_all(b"partial")?;
+            bail!("the index could not be read")
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("out.jsonl"), "{err:#}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old\n");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no file left aside"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_and_permissions_are_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.txt");
+        fs::write(&real, "old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_file(&link, |w| Ok(w.write_all(b"new")?)).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+        let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn a_directory_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_file(dir.path(), |_| Ok(())).unwrap_err();
+        assert!(format!("{err}").contains("is a directory"), "{err}");
+    }
+}
