@@ -19,11 +19,27 @@
 /// ```
 #[must_use]
 pub fn clean_text(s: &str) -> String {
-    let decoded = decode(s);
+    let composed = compose(s);
+    let decoded = decode(&composed);
     if decoded.contains("- ") {
         dehyphenate(&decoded)
     } else {
         decoded
+    }
+}
+
+/// `s` in Unicode's composed form (NFC): `a` followed by a combining diaeresis, as text copied
+/// from PDFs and macOS file names often has it, becomes the one letter `ä`, which the analyzer
+/// folds to `a` like any other `ä`. Left apart, the mark would split the word in two (`nai` +
+/// `ve`), and `naive` or `Sandstrom` would not find it. Queries are composed the same way
+/// ([`crate::query::parse`]), so each side meets the other whichever form it was typed in.
+#[must_use]
+pub fn compose(s: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
     }
 }
 
@@ -58,8 +74,9 @@ impl Out {
             self.space();
             return;
         }
-        // Zero-width characters and stray byte-order marks carry nothing for search or display.
-        if matches!(c, '\u{200B}' | '\u{FEFF}') {
+        // Zero-width characters, stray byte-order marks and soft hyphens (a line-break hint
+        // inside a word, `Co\u{AD}operation`) carry nothing for search or display.
+        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{AD}' | '\u{2060}') {
             return;
         }
         if self.pending_space && !self.text.is_empty() {
@@ -572,6 +589,19 @@ fn hyphen_join(out: &str, after: &str) -> Join {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decomposed_accents_are_composed_and_soft_hyphens_dropped() {
+        assert_eq!(
+            clean_text("nai\u{308}ve Sandstro\u{308}m"),
+            "naïve Sandström"
+        );
+        assert_eq!(clean_text("Co\u{AD}operation"), "Cooperation");
+        assert!(matches!(
+            compose("plain ascii"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
     use proptest::prelude::*;
 
     #[test]

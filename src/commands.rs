@@ -730,12 +730,15 @@ fn check(home: &IndexHome) -> Result<Status> {
             rebuild_hint(home)
         );
     }
-    println!(
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
         "{}: {} papers in {} files; every file matches its checksum and every paper reads back",
         opened.path.display(),
         verified.papers,
         verified.files
-    );
+    )?;
+    out.flush()?;
     Ok(Status::Found)
 }
 

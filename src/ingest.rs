@@ -325,9 +325,12 @@ fn build_aside(
     found: &[Source],
     opts: &IngestOptions,
 ) -> Result<IngestSummary> {
+    // Counted against the index being replaced, so that a run dropping papers says how many.
     let old_ids = match &previous {
         Some(p) if opts.mode == Mode::Replace => live_id_hashes(&p.searcher(), &p.fields)?,
-        _ => HashSet::new(),
+        // `--rebuild` is also how a damaged index is replaced: ids it cannot read count as none.
+        Some(p) => live_id_hashes(&p.searcher(), &p.fields).unwrap_or_default(),
+        None => HashSet::new(),
     };
     drop(previous);
     let (generation, path) = home.new_generation(lock)?;
@@ -596,8 +599,20 @@ fn feed(
                 }
             }
         }
-        done_bytes += records.bytes_read();
         report.header_total = records.header_total();
+        if report.papers == 0 && report.invalid == 0 {
+            // As an empty file is refused: a listing cut down to its header would otherwise
+            // replace every paper it held with none.
+            bail!(
+                "{}: holds no papers{}; nothing was changed",
+                source.path.display(),
+                match report.header_total {
+                    Some(total) => format!(" (its header says {total})"),
+                    None => String::new(),
+                }
+            );
+        }
+        done_bytes += records.bytes_read();
         summary.read += report.papers;
         summary.skipped += report.invalid;
         summary.sources.push(report);

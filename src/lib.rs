@@ -7,6 +7,24 @@
 //! [`snippet`] picks what to show ([`like`] turns a paper into a query for papers like it); [`render`] prints it. [`metrics`] and [`judgments`] measure
 //! retrieval quality.
 
+// Shadows std's `eprintln!`/`eprint!` in every module below: std's panic when stderr cannot be
+// written (`2>/dev/full`, a closed pipe), which would turn a diagnostic into a failure of work
+// already done, such as a committed `index --add`. A diagnostic that cannot be written is lost;
+// results on stdout and the exit code stand.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod analyzer;
 pub mod bench;
 pub mod bm25;

@@ -557,9 +557,11 @@ impl Parser<'_> {
     fn parse_or(&mut self, depth: usize) -> Option<Expr> {
         let mut items = Vec::new();
         let mut expect_operand = true;
+        let mut first_or = None;
         loop {
             match self.peek() {
                 Some(Tok::Or) if !expect_operand => {
+                    first_or.get_or_insert_with(|| self.toks[self.pos].1.clone());
                     self.pos += 1;
                     expect_operand = true;
                 }
@@ -580,6 +582,14 @@ impl Parser<'_> {
                     expect_operand = false;
                 }
                 _ => break,
+            }
+        }
+        if let Some(span) = first_or {
+            if items.iter().any(is_year) && !items.iter().all(is_year) {
+                self.note(
+                    &span,
+                    "`year:` filters the words beside it, across `OR` too: this finds their papers of those years only (`year:...` alone finds every paper of a year)",
+                );
             }
         }
         flatten(items, Expr::Or)
@@ -696,6 +706,15 @@ fn rescope(expr: Expr, to: Scope) -> Expr {
 /// Parses a query. `all` makes juxtaposed words all required (`--all`); otherwise they are
 /// alternatives, ranked by how many match.
 pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
+    // As indexed text is cleaned: composed, and without the soft hyphens a PDF's text carries.
+    let composed = crate::clean::compose(query);
+    let without_soft_hyphens;
+    let query = if composed.contains('\u{AD}') {
+        without_soft_hyphens = composed.replace('\u{AD}', "");
+        without_soft_hyphens.as_str()
+    } else {
+        composed.as_ref()
+    };
     let lexer = Lexer {
         query,
         toks: Vec::new(),
@@ -1683,6 +1702,27 @@ mod tests {
         assert!(!parse("\"graph neural", false).unwrap().notes.is_empty());
         assert!(!parse("https://x.org/a", false).unwrap().notes.is_empty());
         assert!(parse("C++ co-design", false).unwrap().notes.is_empty());
+    }
+
+    #[test]
+    fn a_year_across_an_explicit_or_is_said_to_filter() {
+        let notes = parse("drift OR year:2021", false).unwrap().notes;
+        assert!(
+            notes.len() == 1 && notes[0].starts_with("column 7: `year:` filters"),
+            "{notes:?}"
+        );
+        // Side by side the filter is what the user wrote; years alone are alternatives.
+        assert!(parse("drift year:2021", false).unwrap().notes.is_empty());
+        assert!(parse("year:2021 OR year:2023", false)
+            .unwrap()
+            .notes
+            .is_empty());
+    }
+
+    #[test]
+    fn decomposed_and_soft_hyphenated_queries_read_as_composed() {
+        assert_eq!(expr("nai\u{308}ve"), expr("naïve"));
+        assert_eq!(expr("co\u{AD}operation"), expr("cooperation"));
     }
 
     #[test]

@@ -147,7 +147,14 @@ impl Engine {
         let parsed = query::parse(query, all).map_err(SearchError::Query)?;
         let expr = parsed.expr.ok_or(SearchError::Empty)?;
         let built = self.builder.build(&expr).ok_or(SearchError::Empty)?;
-        Ok((built, parsed.notes))
+        let mut notes = parsed.notes;
+        if self.builder.ranking.feedback.is_some() && built.plain_terms.is_none() {
+            notes.push(
+                "--rm3 expands queries of plain words only; this one (with a field, phrase, operator or filter) is searched without it"
+                    .to_string(),
+            );
+        }
+        Ok((built, notes))
     }
 
     /// The top hits' addresses and scores, without fetching anything.

@@ -5,6 +5,7 @@
 //! and venue; [`open`] turns file-level problems (missing, unreadable, empty, binary) into one
 //! error naming the path, so record-level errors from the parsers are only about records.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
             .with_context(|| format!("{}: cannot read (does it exist?)", path.display()))?;
         if meta.is_dir() {
             let before = sources.len();
-            walk(path, &mut sources)?;
+            walk(path, &mut sources, &mut HashSet::new())?;
             if sources.len() == before {
                 bail!(
                     "no .txt or .jsonl sources in {} (looked for .txt, .jsonl, .ndjson, .json, optionally .gz)",
@@ -135,8 +136,15 @@ fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
     })
 }
 
-/// Adds the sources under `dir`, sorted by path.
-fn walk(dir: &Path, sources: &mut Vec<Source>) -> anyhow::Result<()> {
+/// Adds the sources under `dir`, sorted by path. Symbolic links are followed, so a linked data
+/// directory is read like a real one; a directory already read (`seen` holds their real paths)
+/// is not read again, so a link to an ancestor ends there rather than nesting 40 levels deep.
+fn walk(dir: &Path, sources: &mut Vec<Source>, seen: &mut HashSet<PathBuf>) -> anyhow::Result<()> {
+    let real = std::fs::canonicalize(dir)
+        .with_context(|| format!("{}: cannot list directory", dir.display()))?;
+    if !seen.insert(real) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?;
     let mut paths = Vec::new();
@@ -149,12 +157,11 @@ fn walk(dir: &Path, sources: &mut Vec<Source>) -> anyhow::Result<()> {
     }
     paths.sort();
     for path in paths {
-        // Follows symlinks, so a linked data directory is read like a real one.
         let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
         if meta.is_dir() {
-            walk(&path, sources)?;
+            walk(&path, sources, seen)?;
             continue;
         }
         let name = path
@@ -361,6 +368,20 @@ mod tests {
         assert_eq!(sources[0].kind, SourceKind::JsonLines);
         assert_eq!(sources[1].kind, SourceKind::Listing);
         assert_eq!((sources[2].venue.as_str(), sources[2].gzip), ("c", true));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_an_ancestor_is_not_walked_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("a.txt"), LISTING).unwrap();
+        std::os::unix::fs::symlink("..", root.join("sub/loop")).unwrap();
+        // A second way into the same directory is read once too.
+        std::os::unix::fs::symlink(root.join("sub"), root.join("again")).unwrap();
+        let sources = discover(&[root.to_owned()]).unwrap();
+        assert_eq!(names(&sources), ["a.txt"]);
     }
 
     #[test]

@@ -453,6 +453,21 @@ fn rm3_keeps_the_best_hit_and_adds_papers_sharing_its_words() {
         .args(["search", "--rm3", "--explain", "straggler"])
         .assert()
         .code(2);
+    // A query with a phrase, field or operator is not expanded, and the user is told.
+    let phrase = json_hits(&dir, &["--rm3", "\"data drift\""]);
+    assert_eq!(ids(&phrase), ids(&json_hits(&dir, &["\"data drift\""])));
+    cmd(&dir)
+        .args(["search", "--rm3", "title:drift"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "--rm3 expands queries of plain words only",
+        ));
+    cmd(&dir)
+        .args(["search", "--rm3", "straggler"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("--rm3").not());
 }
 
 #[test]
@@ -780,4 +795,31 @@ fn index_dir_flag_and_env_are_honoured() {
         .assert()
         .code(0);
     assert!(!dir.path().join("index/paperdex.json").exists());
+}
+
+#[test]
+fn accents_match_whether_composed_or_decomposed_and_soft_hyphens_join() {
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "composed", "title": "A naïve baseline",
+                           "abstract": "Plain.", "authors": ["Anna Sandström"]}),
+        serde_json::json!({"id": "decomposed", "title": "A nai\u{308}ve model",
+                           "abstract": "Co\u{AD}operation.", "authors": ["Bo Sandstro\u{308}m"]}),
+    ]);
+    let both = ["composed", "decomposed"];
+    for query in [
+        "naive",
+        "naïve",
+        "nai\u{308}ve",
+        "author:sandstrom",
+        "author:Sandstro\u{308}m",
+    ] {
+        assert_eq!(ids(&json_hits(&dir, &[query])), both, "{query}");
+    }
+    // The parts a combining mark used to cut a word into are not words.
+    assert!(json_hits(&dir, &["nai"]).is_empty());
+    assert_eq!(ids(&json_hits(&dir, &["cooperation"])), ["decomposed"]);
+    assert_eq!(
+        ids(&json_hits(&dir, &["co\u{AD}operation"])),
+        ["decomposed"]
+    );
 }

@@ -1311,3 +1311,62 @@ fn merge_on_a_full_disk_keeps_the_write_and_warns() {
         .assert()
         .code(0);
 }
+
+/// `/dev/full`, where this machine has it: every write fails with "no space left".
+fn dev_full() -> Option<fs::File> {
+    match fs::OpenOptions::new().write(true).open("/dev/full") {
+        Ok(f) => Some(f),
+        Err(e) => {
+            eprintln!("skipped: /dev/full cannot be opened here ({e})");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_stderr_that_cannot_be_written_never_undoes_the_work_or_panics() {
+    let dir = workdir();
+    cmd(&dir).args(["index"]).assert().success();
+    let extra = dir.path().join("extra.jsonl");
+    fs::write(
+        &extra,
+        "{\"id\": \"x1\", \"title\": \"Quokka scheduling\", \"abstract\": \"Quokkas.\"}\n",
+    )
+    .unwrap();
+    let Some(full) = dev_full() else { return };
+    // A committed --add whose summary cannot be written: still a success, and committed.
+    let out = std_cmd(dir.path())
+        .args(["index", "--add"])
+        .arg(&extra)
+        .stderr(full.try_clone().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // A search whose note ("did you mean") cannot be written: still its answer and exit code.
+    let out = std_cmd(dir.path())
+        .args(["search", "quokka"])
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Quokka scheduling"));
+}
+
+#[test]
+fn check_with_a_full_stdout_is_a_write_error_not_a_damaged_index() {
+    let dir = workdir();
+    cmd(&dir).args(["index"]).assert().success();
+    let Some(full) = dev_full() else { return };
+    let out = std_cmd(dir.path())
+        .arg("check")
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        !err.contains("damaged") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(err.contains("No space left"), "{err}");
+}

@@ -409,8 +409,36 @@ fn rebuild_starts_from_scratch() {
     let b = corpus(dir.path(), "b.jsonl", "b", 10);
     index(dir.path(), &[a.to_str().unwrap()]);
     let s = index(dir.path(), &["--rebuild", b.to_str().unwrap()]);
-    assert_eq!((s.added, s.updated, s.documents), (10, 0, 10));
+    // The 30 papers of a.jsonl are gone, and the summary says so.
+    assert_eq!(
+        (s.added, s.updated, s.removed, s.documents),
+        (10, 0, 30, 10)
+    );
     assert!(found(dir.path(), "id:a-1").is_empty());
+    // Rebuilt from b.jsonl again: the same papers, counted as updated.
+    let s = index(dir.path(), &["--rebuild", b.to_str().unwrap()]);
+    assert_eq!((s.added, s.updated, s.removed, s.documents), (0, 10, 0, 10));
+}
+
+#[test]
+fn a_listing_with_no_papers_changes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let a = corpus(dir.path(), "a.jsonl", "a", 30);
+    index(dir.path(), &[a.to_str().unwrap()]);
+    let cut = dir.path().join("cut-2024.txt");
+    fs::write(&cut, "| Total: 51\n\n").unwrap();
+    for extra in [&[][..], &["--rebuild"][..]] {
+        cmd(dir.path())
+            .args(["--index", "idx", "index"])
+            .args(extra)
+            .arg(&cut)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "cut-2024.txt: holds no papers (its header says 51); nothing was changed",
+            ));
+        assert_eq!(stats(dir.path()).documents, 30);
+    }
 }
 
 #[test]
