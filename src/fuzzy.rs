@@ -301,6 +301,19 @@ pub fn correction(
         .filter(|n| n.term != term && usable(n))
         .take(CORRECTIONS_WEIGHED)
         .collect();
+    // The word as typed, unstemmed, too: stemming a typo can cut it nearer another word
+    // (`serverles` is `serverl`, one edit from `server` and three from `serverless`).
+    if typed != term && typed.chars().all(char::is_alphanumeric) {
+        let whole = near(searcher, field, &typed, auto_edits(&typed).max(1))?
+            .into_iter()
+            .filter(|n| n.term != term && usable(n))
+            .take(CORRECTIONS_WEIGHED);
+        for n in whole {
+            if !candidates.iter().any(|c| c.term == n.term) {
+                candidates.push(n);
+            }
+        }
+    }
     let ends: Vec<usize> = typed.char_indices().map(|(i, _)| i).collect();
     for cut in 1..=MAX_CUT {
         if ends.len() < cut + MIN_CORRECTED_CHARS {

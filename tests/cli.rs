@@ -648,6 +648,15 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .code(1)
         .stdout("0\n")
         .stderr(predicate::str::contains("did you mean `author:mallick`?"));
+    // A typo whose stem is nearer another word (`serverles`: `serverl`, one edit from
+    // `server`) is also compared as typed, for suggestions and fuzzy words alike.
+    cmd(&dir)
+        .args(["search", "serverles"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean `serverless`?"));
+    let fuzzy = json_hits(&dir, &["serverles~"]);
+    assert_eq!(fuzzy.first().map(|h| h.id.as_str()), Some("mlsys-2022-2"));
     // Found words, excluded words and short words are left alone.
     for q in ["data drift", "drift -stragglr", "gpx"] {
         cmd(&dir)
