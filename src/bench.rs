@@ -94,7 +94,10 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuer
             match serde_json::from_str::<BeirQuery>(trimmed) {
                 Ok(q) => (None, q.text),
                 Err(e) => {
-                    problems.push(format!("{origin}:{number}: not a BEIR query object: {e}"));
+                    problems.push(format!(
+                        "{origin}:{number}: not a BEIR query object: {}",
+                        crate::judgments::json_problem(&e)
+                    ));
                     continue;
                 }
             }
@@ -326,7 +329,7 @@ pub fn run(
                 runnable.push(q);
             }
             Err(SearchError::Index(e)) => return Err(e),
-            Err(e) => problems.push(format!("{origin}:{}: {e}; skipped", q.line)),
+            Err(e) => problems.push(format!("{origin}:{}: {e}", q.line)),
         }
     }
     if runnable.is_empty() {
@@ -503,10 +506,11 @@ pub fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<9} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "{:<9} {:>7} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
         "kind",
         "queries",
         "hits",
+        "no hits",
         "p50 µs",
         "p90 µs",
         "p99 µs",
@@ -519,10 +523,11 @@ pub fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let row = |out: &mut dyn Write, name: &str, s: &Summary| {
         writeln!(
             out,
-            "{:<9} {:>7} {:>6} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>11.1} {:>9.1}",
+            "{:<9} {:>7} {:>6} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.0} {:>11.1} {:>9.1}",
             name,
             s.queries,
             s.hits,
+            s.no_hits,
             s.p50_us,
             s.p90_us,
             s.p99_us,

@@ -961,8 +961,16 @@ fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
     let (report, skipped) =
         crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts)?;
     problems.extend(skipped);
+    // In the file's order: lines that could not be read, then queries that could not be run,
+    // each `origin:line: ...`.
+    let line_of = |p: &String| {
+        p.get(origin.len() + 1..)
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|n| n.parse::<usize>().ok())
+    };
+    problems.sort_by_key(line_of);
     for p in &problems {
-        eprintln!("paperdex: {p}");
+        eprintln!("paperdex: skipped {p}");
     }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -25,6 +25,16 @@ struct BeirQuery {
 /// The byte-order mark some editors write at the start of a UTF-8 file.
 pub(crate) const BOM: char = '\u{FEFF}';
 
+/// What serde_json says is wrong with one line of JSON, with the column but without its "at
+/// line 1": the caller names the file's line.
+pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let what = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(what, _)| what);
+    format!("{what} (column {})", e.column())
+}
+
 /// Reads the lines of `reader`, numbering them from 1 and naming `origin` in I/O errors.
 fn numbered_lines<'a>(
     reader: impl BufRead + 'a,
@@ -69,8 +79,12 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<Vec<(String, S
             continue;
         }
         let (id, text) = if trimmed.starts_with('{') {
-            let query: BeirQuery = serde_json::from_str(trimmed)
-                .with_context(|| format!("{origin}:{number}: not a BEIR query object"))?;
+            let query: BeirQuery = serde_json::from_str(trimmed).map_err(|e| {
+                anyhow::anyhow!(
+                    "{origin}:{number}: not a BEIR query object: {}",
+                    json_problem(&e)
+                )
+            })?;
             let id = match query.id {
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Number(n) => n.to_string(),

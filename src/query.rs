@@ -703,18 +703,22 @@ fn rescope(expr: Expr, to: Scope) -> Expr {
     }
 }
 
+/// A query as [`parse`] reads it, and as its spans and columns count: composed (NFC) and
+/// without soft hyphens, as indexed text is cleaned ([`crate::clean::compose`]).
+pub fn normalize(query: &str) -> std::borrow::Cow<'_, str> {
+    match crate::clean::compose(query) {
+        composed if composed.contains('\u{AD}') => {
+            std::borrow::Cow::Owned(composed.replace('\u{AD}', ""))
+        }
+        composed => composed,
+    }
+}
+
 /// Parses a query. `all` makes juxtaposed words all required (`--all`); otherwise they are
 /// alternatives, ranked by how many match.
 pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
-    // As indexed text is cleaned: composed, and without the soft hyphens a PDF's text carries.
-    let composed = crate::clean::compose(query);
-    let without_soft_hyphens;
-    let query = if composed.contains('\u{AD}') {
-        without_soft_hyphens = composed.replace('\u{AD}', "");
-        without_soft_hyphens.as_str()
-    } else {
-        composed.as_ref()
-    };
+    let normalized = normalize(query);
+    let query = normalized.as_ref();
     let lexer = Lexer {
         query,
         toks: Vec::new(),

@@ -258,6 +258,9 @@ impl Engine {
     /// found or none has a word near it. Words that are excluded, in phrases, fuzzy already or
     /// shorter than [`fuzzy::MIN_CORRECTED_CHARS`] are left as they are.
     pub fn suggest(&mut self, query: &str) -> Option<Suggestion> {
+        // The spans of the parse count in the normalized query, so the suggestion is made of it.
+        let normalized = query::normalize(query);
+        let query = normalized.as_ref();
         let expr = query::parse(query, false).ok()?.expr?;
         let mut words = Vec::new();
         missing_candidates(&expr, &mut words);
@@ -450,7 +453,30 @@ fn missing_candidates(expr: &Expr, out: &mut Vec<(Scope, String, std::ops::Range
             scope: scope @ (Scope::Any | Scope::Title | Scope::Abstract | Scope::Authors),
             leaf: Leaf::Word(w),
             span,
-        } => out.push((*scope, w.clone(), span.clone())),
+        } => {
+            // A word analysis splits (`Stragglr-detection`) is searched as its parts, so each
+            // part is corrected on its own (where the span is the word as written).
+            let mut parts = Vec::new();
+            let mut start = None;
+            for (i, c) in w.char_indices().chain([(w.len(), ' ')]) {
+                match (c.is_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(from)) => {
+                        parts.push(from..i);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if parts.len() > 1 && span.len() == w.len() {
+                for part in parts {
+                    let at = span.start + part.start..span.start + part.end;
+                    out.push((*scope, w[part].to_string(), at));
+                }
+            } else {
+                out.push((*scope, w.clone(), span.clone()));
+            }
+        }
         Expr::Leaf { .. } | Expr::Not(_) => {}
         Expr::Required(inner) => missing_candidates(inner, out),
         Expr::Or(items) | Expr::And(items) => {

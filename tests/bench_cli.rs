@@ -110,6 +110,16 @@ fn bad_lines_and_unparsable_queries_are_reported_and_skipped() {
     assert!(stderr.contains("queries.tsv:4:"), "{stderr}");
     assert!(stderr.contains("queries.tsv:5:"), "{stderr}");
     assert!(!stderr.contains("panicked"));
+    // Said in the file's order, each as skipped.
+    let at = |line: &str| stderr.find(&format!("paperdex: skipped queries.tsv:{line}:"));
+    assert!(at("2") < at("3") && at("3") < at("4"), "{stderr}");
+    // A bad JSON line names the file's line, not JSON's own "line 1".
+    let (_, stderr) = bench_json(&dir, "term\tdrift\n{\"_id\": \"x\"}\n", &[]);
+    assert!(
+        stderr.contains("queries.tsv:2: not a BEIR query object: missing field `text` (column"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("at line 1"), "{stderr}");
 }
 
 #[test]

@@ -655,6 +655,18 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("did you mean `serverless`?"));
+    // Each part of a word analysis splits is corrected on its own.
+    cmd(&dir)
+        .args(["search", "Stragglr-detection"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "did you mean `straggler-detection`?",
+        ));
+    // A decomposed accent before the typo does not shift the replacement.
+    cmd(&dir)
+        .args(["search", "nai\u{308}ve stragglr"])
+        .assert()
+        .stderr(predicate::str::contains("did you mean `naïve straggler`?"));
     let fuzzy = json_hits(&dir, &["serverles~"]);
     assert_eq!(fuzzy.first().map(|h| h.id.as_str()), Some("mlsys-2022-2"));
     // Found words, excluded words and short words are left alone.
