@@ -198,8 +198,8 @@ struct Entry {
 /// entry (and resynchronise the parser).
 enum LineKind<'a> {
     Blank,
-    /// `#N rest`: the number and the bytes after it.
-    Entry(u64, &'a [u8]),
+    /// `#N rest`: the number (`None` when too large for one) and the bytes after it.
+    Entry(Option<u64>, &'a [u8]),
     Text,
 }
 
@@ -212,12 +212,10 @@ fn classify(bytes: &[u8]) -> LineKind<'_> {
         let after = &rest[digits..];
         if digits > 0 && (after.is_empty() || after[0] == b' ' || after[0] == b'\t') {
             // All ASCII digits, so this is valid UTF-8; only overflow can fail.
-            if let Some(n) = std::str::from_utf8(&rest[..digits])
+            let n = std::str::from_utf8(&rest[..digits])
                 .ok()
-                .and_then(|d| d.parse::<u64>().ok())
-            {
-                return LineKind::Entry(n, after);
-            }
+                .and_then(|d| d.parse::<u64>().ok());
+            return LineKind::Entry(n, after);
         }
     }
     LineKind::Text
@@ -463,7 +461,21 @@ impl<R: BufRead> Iterator for ListingReader<R> {
                     }
                 }
                 LineKind::Entry(n, rest) => {
-                    let next = state.start_entry(n, rest, line.number, line.overlong);
+                    let next = match n {
+                        Some(n) => state.start_entry(n, rest, line.number, line.overlong),
+                        // Still an entry, so its lines are not taken for another's.
+                        None => Entry {
+                            number: 0,
+                            line: line.number,
+                            title: String::new(),
+                            authors: None,
+                            abstract_raw: String::new(),
+                            error: Some(RecordError {
+                                line: line.number,
+                                message: format!("entry number too large (at most {})", u64::MAX),
+                            }),
+                        },
+                    };
                     if let Some(done) = state.current.replace(next) {
                         return Some(state.finish(done));
                     }
@@ -487,6 +499,22 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Result<Paper, RecordError>> {
         ListingReader::new(text.as_bytes(), "v").collect()
+    }
+
+    #[test]
+    fn an_entry_number_too_large_is_one_error_for_that_entry() {
+        let items = parse(
+            "#99999999999999999999999 Big\n\nAuthors: A\n\nText.\n\n#2 Fine\n\nAuthors: B\n\nMore.\n",
+        );
+        assert_eq!(items.len(), 2, "{items:?}");
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(
+            err.message.contains("entry number too large"),
+            "{}",
+            err.message
+        );
+        assert_eq!(items[1].as_ref().unwrap().title, "Fine");
     }
 
     #[test]
