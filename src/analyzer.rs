@@ -19,7 +19,9 @@ pub const PROSE: &str = "paperdex_prose";
 pub const NAMES: &str = "paperdex_names";
 
 /// Bumped whenever tokenization, folding or stemming changes what terms a text produces.
-pub const ANALYZER_VERSION: u32 = 1;
+/// 2: text and queries composed (NFC) and soft hyphens dropped before analysis, so an index of
+/// decomposed text (`nai` + `ve` terms) is rebuilt rather than missed by composed queries.
+pub const ANALYZER_VERSION: u32 = 2;
 
 /// Tokens longer than this many bytes are dropped: they are base64 blobs or URLs glued together,
 /// never words a person searches for, and they bloat the term dictionary.

@@ -96,7 +96,7 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuer
                 Err(e) => {
                     problems.push(format!(
                         "{origin}:{number}: not a BEIR query object: {}",
-                        crate::judgments::json_problem(&e)
+                        crate::judgments::json_problem(&e, line.len() - line.trim_start().len())
                     ));
                     continue;
                 }

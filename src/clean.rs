@@ -19,12 +19,22 @@
 /// ```
 #[must_use]
 pub fn clean_text(s: &str) -> String {
-    let composed = compose(s);
-    let decoded = decode(&composed);
-    if decoded.contains("- ") {
+    let decoded = decode(s);
+    let text = if decoded.contains("- ") {
         dehyphenate(&decoded)
     } else {
         decoded
+    };
+    // After decoding, which can make a combining mark of an entity (`nai&#776;ve`).
+    composed(text)
+}
+
+/// `s` composed ([`compose`]), reusing it where it already is.
+#[must_use]
+pub fn composed(s: String) -> String {
+    match compose(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(c) => c,
     }
 }
 
@@ -414,6 +424,8 @@ fn html_entity(s: &str, i: usize) -> (Entity, usize) {
             "rdquo" => '”',
             "times" => '×',
             "minus" => '−',
+            // A line-break hint inside a word: dropped by `Out::push`.
+            "shy" => '\u{AD}',
             _ => return not_entity,
         }
     };
@@ -597,6 +609,10 @@ mod tests {
             "naïve Sandström"
         );
         assert_eq!(clean_text("Co\u{AD}operation"), "Cooperation");
+        assert_eq!(
+            clean_text("nai&#776;ve Co&shy;operation"),
+            "naïve Cooperation"
+        );
         assert!(matches!(
             compose("plain ascii"),
             std::borrow::Cow::Borrowed(_)

@@ -758,6 +758,21 @@ fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
     Ok(Status::Found)
 }
 
+/// The first few of `ids`, for a note: `` `1`, `7`, `12` and 40 more ``.
+fn some_ids(ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut s = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    s
+}
+
 /// The RM3 setting an evaluation asks for: the default's, switched or tuned by the flags.
 fn feedback_option(args: &EvalArgs, default: Option<Feedback>) -> Option<Feedback> {
     let tuned = args.fb_docs.is_some() || args.fb_terms.is_some() || args.fb_weight.is_some();
@@ -814,14 +829,14 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         qrels,
         textless,
     } = eval::read_judgments(&collection)?;
-    if let Some(first) = textless.first() {
+    if !textless.is_empty() {
         eprintln!(
-            "paperdex: note: {} judged in {} {} no text in {} (`{first}`{}); left out, as trec_eval leaves out a judged query a run lacks",
-            textless.len(),
+            "paperdex: note: {} judged in {} {} no text in {} ({}); left out, as trec_eval leaves out a judged query its run lacks",
+            eval::plural(textless.len(), "query", "queries"),
             collection.qrels.display(),
-            if textless.len() == 1 { "query has" } else { "queries have" },
+            if textless.len() == 1 { "has" } else { "have" },
             collection.queries.display(),
-            if textless.len() > 1 { ", ..." } else { "" },
+            some_ids(&textless),
         );
     }
     let (report, counts) = match index_dir {
@@ -880,17 +895,27 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     for (qid, why) in &report.failed {
         eprintln!("paperdex: query {qid} could not be run: {why}");
     }
+    let mut empty: Vec<String> = report
+        .run
+        .iter()
+        .filter(|(_, ranked)| ranked.is_empty())
+        .map(|(qid, _)| qid.clone())
+        .collect();
+    if !empty.is_empty() {
+        empty.sort();
+        eprintln!(
+            "paperdex: note: {} found no paper ({}); the figures count {} as 0{}",
+            eval::plural(empty.len(), "judged query", "judged queries"),
+            some_ids(&empty),
+            if empty.len() == 1 { "it" } else { "them" },
+            if args.run.is_some() {
+                ", as `trec_eval -c` counts a judged query its run lacks (a run file has no line for it)"
+            } else {
+                ""
+            },
+        );
+    }
     if let Some(path) = &args.run {
-        let empty = report.run.values().filter(|r| r.is_empty()).count();
-        if empty > 0 {
-            eprintln!(
-                "paperdex: note: {empty} judged quer{} found no paper: {} no line in {}, and the figures count {} as 0, as `trec_eval -c` counts a judged query a run lacks",
-                if empty == 1 { "y" } else { "ies" },
-                if empty == 1 { "it has" } else { "they have" },
-                path.display(),
-                if empty == 1 { "it" } else { "them" },
-            );
-        }
         crate::output::write_file(path, |w| {
             let mut qids: Vec<&String> = report.run.keys().collect();
             qids.sort();

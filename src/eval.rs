@@ -262,6 +262,7 @@ pub fn read_judgments(c: &Collection) -> Result<Judgments> {
     })
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+/// `n` and the noun for it: `1 query`, `3 queries`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -328,8 +328,14 @@ fn build_aside(
     // Counted against the index being replaced, so that a run dropping papers says how many.
     let old_ids = match &previous {
         Some(p) if opts.mode == Mode::Replace => live_id_hashes(&p.searcher(), &p.fields)?,
-        // `--rebuild` is also how a damaged index is replaced: ids it cannot read count as none.
-        Some(p) => live_id_hashes(&p.searcher(), &p.fields).unwrap_or_default(),
+        // `--rebuild` is also how a damaged index is replaced: ids it cannot read count as none,
+        // and tantivy, which trusts its files, may panic on a damaged term dictionary.
+        Some(p) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            live_id_hashes(&p.searcher(), &p.fields)
+        }))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default(),
         None => HashSet::new(),
     };
     drop(previous);
@@ -600,7 +606,7 @@ fn feed(
             }
         }
         report.header_total = records.header_total();
-        if report.papers == 0 && report.invalid == 0 {
+        if report.papers == 0 && report.invalid == 0 && report.header_total != Some(0) {
             // As an empty file is refused: a listing cut down to its header would otherwise
             // replace every paper it held with none.
             bail!(

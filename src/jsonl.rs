@@ -20,7 +20,7 @@ use std::io::BufRead;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::clean::clean_text;
+use crate::clean::{clean_text, composed};
 use crate::listing::{split_authors, LineReader, NO_SUMMARY};
 use crate::paper::{Paper, RecordError};
 
@@ -105,9 +105,13 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     let mut raw: RawRecord = serde_json::from_str(text).map_err(|err| json_error(&err))?;
     if raw.cleaned == Some(serde_json::Value::Bool(true)) {
         let clean: CleanRecord = serde_json::from_str(text).map_err(|err| json_error(&err))?;
-        raw.title = clean.title;
-        raw.abstract_text = clean.abstract_text;
-        raw.authors = clean.authors;
+        // Not cleaned again, but composed as all indexed text is (an export by an earlier
+        // paperdex, or written by hand, may hold decomposed accents).
+        raw.title = clean.title.map(composed);
+        raw.abstract_text = clean.abstract_text.map(composed);
+        raw.authors = clean
+            .authors
+            .map(|names| names.into_iter().map(composed).collect());
     }
     let id = match (raw.id, raw.beir_id) {
         (Some(id), _) | (None, Some(id)) => id,

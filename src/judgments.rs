@@ -26,13 +26,14 @@ struct BeirQuery {
 pub(crate) const BOM: char = '\u{FEFF}';
 
 /// What serde_json says is wrong with one line of JSON, with the column but without its "at
-/// line 1": the caller names the file's line.
-pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+/// line 1": the caller names the file's line. `indent` is the number of bytes before the JSON
+/// on its line (serde counts from the JSON).
+pub(crate) fn json_problem(e: &serde_json::Error, indent: usize) -> String {
     let full = e.to_string();
     let what = full
         .rsplit_once(" at line ")
         .map_or(full.as_str(), |(what, _)| what);
-    format!("{what} (column {})", e.column())
+    format!("{what} (column {})", e.column() + indent)
 }
 
 /// Reads the lines of `reader`, numbering them from 1 and naming `origin` in I/O errors.
@@ -82,7 +83,7 @@ pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<Vec<(String, S
             let query: BeirQuery = serde_json::from_str(trimmed).map_err(|e| {
                 anyhow::anyhow!(
                     "{origin}:{number}: not a BEIR query object: {}",
-                    json_problem(&e)
+                    json_problem(&e, line.len() - line.trim_start().len())
                 )
             })?;
             let id = match query.id {

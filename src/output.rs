@@ -25,28 +25,78 @@ pub fn write_file<T>(
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
 ) -> Result<T> {
     let shown = path.display();
+    // `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` name an open file, not a place: where the
+    // shell sent stdout to a file (`>> log`), renaming over it would drop what it held.
+    let names_an_open_file = path.starts_with("/dev") || path.starts_with("/proc");
     match fs::metadata(path) {
         Ok(meta) if meta.is_dir() => bail!("cannot write {shown}: it is a directory"),
-        Ok(meta) if !meta.is_file() => {
-            let file = OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(|| format!("cannot write {shown}"))?;
+        Ok(meta) if !meta.is_file() || names_an_open_file => {
+            let file = match inherited(path) {
+                Some(file) => file,
+                None => OpenOptions::new()
+                    .write(true)
+                    .append(meta.is_file())
+                    .open(path),
+            }
+            .with_context(|| format!("cannot write {shown}"))?;
             let mut out = BufWriter::new(file);
             let produced = write(&mut out).with_context(|| format!("writing {shown}"))?;
             out.flush().with_context(|| format!("writing {shown}"))?;
             Ok(produced)
         }
         existing => {
-            // A link is followed to the file it names (a dangling one names nothing to keep).
+            // A link is followed to the file it names, which a dangling link makes.
             let target = match fs::canonicalize(path) {
                 Ok(real) if existing.is_ok() => real,
-                _ => path.to_path_buf(),
+                _ => dangling_target(path).unwrap_or_else(|| path.to_path_buf()),
             };
             write_aside(&target, existing.ok().map(|m| m.permissions()), write)
                 .with_context(|| format!("writing {shown}"))
         }
     }
+}
+
+/// This process's own stdout or stderr where `path` names it, as a handle sharing its file
+/// offset: `{ echo a; paperdex export --output /dev/stdout; echo b; } > log` then keeps all three
+/// in order, as `> /dev/stdout` in a shell does.
+#[cfg(unix)]
+fn inherited(path: &Path) -> Option<std::io::Result<File>> {
+    use std::os::fd::AsFd;
+    let fd = match path.to_str()? {
+        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => {
+            std::io::stdout().as_fd().try_clone_to_owned()
+        }
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => {
+            std::io::stderr().as_fd().try_clone_to_owned()
+        }
+        _ => return None,
+    };
+    Some(fd.map(File::from))
+}
+
+#[cfg(not(unix))]
+fn inherited(_: &Path) -> Option<std::io::Result<File>> {
+    None
+}
+
+/// Where a dangling symbolic link at `path` points (followed through further links), or `None`
+/// when `path` is not a link.
+fn dangling_target(path: &Path) -> Option<PathBuf> {
+    let mut at = path.to_path_buf();
+    // A loop of links ends here, as the kernel's own limit ends it.
+    for _ in 0..40 {
+        // What the last link names does not exist (or is not a link): that is the file.
+        let is_link = fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return (at != path).then_some(at);
+        }
+        let next = fs::read_link(&at).ok()?;
+        at = match at.parent() {
+            Some(dir) => dir.join(next),
+            None => next,
+        };
+    }
+    None
 }
 
 fn write_aside<T>(
@@ -124,6 +174,24 @@ mod tests {
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
         let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_link_makes_the_file_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink("sub/target.txt", &link).unwrap();
+        write_file(&link, |w| Ok(w.write_all(b"new")?)).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::read_to_string(dir.path().join("sub/target.txt")).unwrap(),
+            "new"
+        );
     }
 
     #[test]

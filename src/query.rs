@@ -799,6 +799,8 @@ pub struct Wanted {
     pub prose: HashSet<String>,
     /// Analyzed prose prefixes.
     pub prose_prefixes: Vec<String>,
+    /// Author-name terms (folded, not stemmed), to show which authors matched.
+    pub names: HashSet<String>,
 }
 
 /// Turns expressions into tantivy queries with paperdex's fields and analyzers.
@@ -1104,6 +1106,11 @@ impl QueryBuilder {
                 &prose_terms
             } else {
                 names_terms = analyzer::terms(&mut self.names, text);
+                if positive && !matches!(leaf, Leaf::Prefix(_)) {
+                    wanted
+                        .names
+                        .extend(names_terms.iter().map(|(_, t)| t.clone()));
+                }
                 &names_terms
             };
             let q: Box<dyn Query> =

@@ -80,7 +80,16 @@ pub fn hit_text(out: &mut impl Write, hit: &Hit, color: bool) -> io::Result<()> 
     )?;
     writeln!(out)?;
     if !hit.authors.is_empty() {
-        writeln!(out, "    {}", hit.authors.join(", "))?;
+        write!(out, "    ")?;
+        for (i, author) in hit.authors.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            if color && hit.author_highlights.contains(&i) {
+                write!(out, "{sep}{MATCH}{author}{RESET}")?;
+            } else {
+                write!(out, "{sep}{author}")?;
+            }
+        }
+        writeln!(out)?;
     }
     let year = hit.year.map(|y| format!("  {y}")).unwrap_or_default();
     if color {

@@ -47,6 +47,9 @@ pub struct Hit {
     pub highlights: Vec<[usize; 2]>,
     #[serde(skip)]
     pub title_highlights: Vec<std::ops::Range<usize>>,
+    /// Positions in `authors` of the names the query matched.
+    #[serde(skip)]
+    pub author_highlights: Vec<usize>,
     /// tantivy's account of the score, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<serde_json::Value>,
@@ -150,7 +153,7 @@ impl Engine {
         let mut notes = parsed.notes;
         if self.builder.ranking.feedback.is_some() && built.plain_terms.is_none() {
             notes.push(
-                "--rm3 expands queries of plain words only; this one (with a field, phrase, operator or filter) is searched without it"
+                "--rm3 expands queries of plain words only (no field, phrase, operator, filter, fuzzy or prefix word); this one is searched without it"
                     .to_string(),
             );
         }
@@ -415,6 +418,7 @@ impl Engine {
             highlights,
         } = self.matcher.snippet(&paper.abstract_text);
         let title_highlights = self.matcher.highlight_all(&paper.title);
+        let author_highlights = self.matcher.matching_authors(&paper.authors);
         Ok(Hit {
             rank,
             score,
@@ -429,6 +433,7 @@ impl Engine {
             snippet,
             highlights: highlights.into_iter().map(|r| [r.start, r.end]).collect(),
             title_highlights,
+            author_highlights,
             explain: None,
         })
     }

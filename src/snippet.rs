@@ -118,6 +118,25 @@ impl Matcher {
             .collect();
     }
 
+    /// The positions in `authors` of the names holding a wanted name term (`Mallick` for
+    /// `mallick` or `author:mallick`), in order.
+    pub fn matching_authors(&mut self, authors: &[String]) -> Vec<usize> {
+        if self.wanted.names.is_empty() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for (i, author) in authors.iter().enumerate() {
+            let mut stream = self.words.token_stream(author);
+            while let Some(token) = stream.next() {
+                if self.wanted.names.contains(&token.text) {
+                    found.push(i);
+                    break;
+                }
+            }
+        }
+        found
+    }
+
     /// Where the words of `text` start that may be wanted, in order: those opening with one of
     /// [`Matcher::openings`] (ASCII case aside), and every word with a non-ASCII letter or digit,
     /// which only the analyzer can fold.
@@ -558,7 +577,7 @@ mod tests {
             prose: ["".to_string(), "network".to_string()]
                 .into_iter()
                 .collect(),
-            prose_prefixes: Vec::new(),
+            ..Wanted::default()
         };
         let found = Matcher::new(&w).matches("Graph networks and a network.");
         assert_eq!(found.len(), 2);
@@ -586,7 +605,7 @@ mod tests {
                     expected.push(t.offset_from..t.offset_to);
                 }
             }
-            let wanted = Wanted { prose: w.clone(), prose_prefixes: Vec::new() };
+            let wanted = Wanted { prose: w.clone(), ..Wanted::default() };
             let got: Vec<_> = Matcher::new(&wanted)
                 .matches(&text)
                 .into_iter()
@@ -619,7 +638,7 @@ mod tests {
                         expected.push(t.offset_from..t.offset_to);
                     }
                 }
-                matcher.begin(&Wanted { prose: HashSet::new(), prose_prefixes: prefixes });
+                matcher.begin(&Wanted { prose_prefixes: prefixes, ..Wanted::default() });
                 let got: Vec<_> = matcher.matches(text).into_iter().map(|(r, _)| r).collect();
                 proptest::prop_assert_eq!(got, expected);
             }

@@ -111,7 +111,11 @@ fn bad_lines_and_unparsable_queries_are_reported_and_skipped() {
     assert!(stderr.contains("queries.tsv:5:"), "{stderr}");
     assert!(!stderr.contains("panicked"));
     // Said in the file's order, each as skipped.
-    let at = |line: &str| stderr.find(&format!("paperdex: skipped queries.tsv:{line}:"));
+    let at = |line: &str| {
+        stderr
+            .find(&format!("paperdex: skipped queries.tsv:{line}:"))
+            .unwrap_or_else(|| panic!("line {line} not said: {stderr}"))
+    };
     assert!(at("2") < at("3") && at("3") < at("4"), "{stderr}");
     // A bad JSON line names the file's line, not JSON's own "line 1".
     let (_, stderr) = bench_json(&dir, "term\tdrift\n{\"_id\": \"x\"}\n", &[]);

@@ -746,6 +746,19 @@ fn colour_only_on_request_or_terminal() {
         .args(["search", "drift", "--color", "never"])
         .assert()
         .stdout(predicate::str::contains("\x1b[").not());
+    // The authors a query matched are marked like matched words; the others are not.
+    for q in ["mallick", "author:mallick", "author:\"ankur mallick\""] {
+        cmd(&dir)
+            .args(["search", q, "--color", "always"])
+            .assert()
+            .stdout(predicate::str::contains(
+                "    \x1b[1;31mAnkur Mallick\x1b[0m, Kevin Hsieh,",
+            ));
+    }
+    cmd(&dir)
+        .args(["search", "matchmaker", "--color", "always"])
+        .assert()
+        .stdout(predicate::str::contains("    Ankur Mallick, Kevin Hsieh,"));
 }
 
 #[test]

@@ -222,7 +222,9 @@ fn judged_queries_without_text_are_named_and_left_out() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("1 judged in") && stderr.contains("`q77`"),
+        stderr.contains("1 query judged in")
+            && stderr.contains("has no text in")
+            && stderr.contains("(`q77`)"),
         "{stderr}"
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -271,7 +273,10 @@ fn run_file_ranks_ties_as_trec_eval_does_and_says_which_queries_found_nothing() 
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("1 judged query found no paper"), "{stderr}");
+    assert!(
+        stderr.contains("1 judged query found no paper (`q9`)"),
+        "{stderr}"
+    );
     let text = std::fs::read_to_string(&run).unwrap();
     let docs: Vec<&str> = text.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
     assert_eq!(docs, ["d8", "d7", "d1"], "{text}");

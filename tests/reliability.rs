@@ -733,7 +733,30 @@ fn flipped_bytes_in_segment_files_never_panic_and_check_finds_them() {
                 cmd(dir.path()).arg("check").output().unwrap(),
                 "the index in index",
             );
+            // `--rebuild` replaces it whatever the damage: counting the papers it drops reads
+            // the damaged index, which must not fail the rebuild.
+            let out = cmd(dir.path())
+                .args(["index", "--rebuild"])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "round {round} {ext}: {}",
+                stderr(&out)
+            );
         }
+        // The damage the review found: the start of the term index overwritten.
+        copy_home(&pristine, &dir.path().join("index"));
+        let file = segment_file(&dir.path().join("index"), "idx");
+        let mut bytes = fs::read(&file).unwrap();
+        bytes[..16].fill(0xff);
+        fs::write(&file, &bytes).unwrap();
+        let out = cmd(dir.path())
+            .args(["index", "--rebuild"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     eprintln!("{tried} searches over damaged files");
 }

@@ -439,6 +439,14 @@ fn a_listing_with_no_papers_changes_nothing() {
             ));
         assert_eq!(stats(dir.path()).documents, 30);
     }
+    // A listing whose header says it holds none is what it says, not a cut one.
+    fs::write(&cut, "| Total: 0\n\n").unwrap();
+    cmd(dir.path())
+        .args(["--index", "idx", "index", "--add"])
+        .arg(&cut)
+        .assert()
+        .code(0);
+    assert_eq!(stats(dir.path()).documents, 30);
 }
 
 #[test]
@@ -512,6 +520,22 @@ fn export_to_a_file() {
         .stdout(predicates::function::function(|out: &str| {
             out.lines().count() == 10
         }));
+    // Where stdout is a file the shell appends to (`>> log`), the export goes after what the
+    // file held, not over it.
+    let log = dir.path().join("log.txt");
+    fs::write(&log, "HEADER\n").unwrap();
+    let appended = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_paperdex"))
+        .current_dir(dir.path())
+        .args(["--index", "idx", "export", "--output", "/dev/stdout"])
+        .stdout(appended)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("HEADER\n{"), "{text}");
+    assert_eq!(text.lines().count(), 11);
     #[cfg(target_os = "linux")]
     assert!(fs::symlink_metadata("/dev/stdout")
         .unwrap()
