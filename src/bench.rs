@@ -79,13 +79,8 @@ struct BeirQuery {
 pub fn read_queries(reader: impl BufRead, origin: &str) -> Result<(Vec<BenchQuery>, Vec<String>)> {
     let mut queries = Vec::new();
     let mut problems = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let number = i + 1;
-        let mut line =
-            line.map_err(|e| anyhow::anyhow!("{origin}:{number}: cannot read line: {e}"))?;
-        if number == 1 && line.starts_with(crate::judgments::BOM) {
-            line.drain(..crate::judgments::BOM.len_utf8());
-        }
+    for line in crate::judgments::numbered_lines(reader, origin) {
+        let (number, line) = line?;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;

@@ -23,7 +23,7 @@ struct BeirQuery {
 }
 
 /// The byte-order mark some editors write at the start of a UTF-8 file.
-pub(crate) const BOM: char = '\u{FEFF}';
+const BOM: char = '\u{FEFF}';
 
 /// What serde_json says is wrong with one line of JSON, with the column but without its "at
 /// line 1": the caller names the file's line. `indent` is the number of bytes before the JSON
@@ -36,8 +36,9 @@ pub(crate) fn json_problem(e: &serde_json::Error, indent: usize) -> String {
     format!("{what} (column {})", e.column() + indent)
 }
 
-/// Reads the lines of `reader`, numbering them from 1 and naming `origin` in I/O errors.
-fn numbered_lines<'a>(
+/// Reads the lines of `reader`, numbering them from 1 and naming `origin` in I/O errors; a
+/// byte-order mark before the first is dropped.
+pub(crate) fn numbered_lines<'a>(
     reader: impl BufRead + 'a,
     origin: &'a str,
 ) -> impl Iterator<Item = Result<(usize, String)>> + 'a {

@@ -3,10 +3,11 @@
 //! Invariants, as a shell's `>` would leave things where it can, and never a half-written file:
 //! a regular file (or a new one) is written aside in its own directory and renamed over only
 //! once complete, so a failed or interrupted run leaves the old file whole; a symbolic link is
-//! followed, so the link stays and its target is replaced; anything else (`/dev/stdout`, a
-//! FIFO, a terminal) is written in place, as renaming over it would replace the device with a
-//! file. A new file gets the permissions the umask gives (not a temporary file's 0600) and a
-//! replaced one keeps its own.
+//! followed, so the link stays and its target is replaced (or made, for a dangling link);
+//! anything else (a FIFO, a terminal, a device) is written in place, as renaming over it would
+//! replace it with a file, and `/dev/stdout` and its like are this process's own stream, wherever
+//! the shell sent it. A new file gets the permissions the umask gives (not a temporary file's
+//! 0600) and a replaced one keeps its own.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
