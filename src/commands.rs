@@ -266,6 +266,13 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
         }
         Err(OpenError::Format { found }) => {
             let inputs = home.recorded_inputs();
+            if home.recorded_papers_removed() {
+                bail!(
+                    "the index in {} was built by another paperdex version (format {found}), and papers were removed from it since: rebuilding it from its sources would bring them back\nhint: {}, then remove them again",
+                    home.dir.display(),
+                    rebuild_hint(home)
+                );
+            }
             if inputs.is_empty() {
                 bail!(
                     "the index in {} was built by another paperdex version (format {found}); {}",

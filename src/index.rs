@@ -250,6 +250,15 @@ impl Directory for PaperDirectory {
     }
 }
 
+/// What [`IndexHome::recorded_inputs`] reads of a manifest of any format.
+#[derive(Deserialize, Default)]
+struct Recorded {
+    #[serde(default)]
+    inputs: Vec<PathBuf>,
+    #[serde(default)]
+    papers_removed: bool,
+}
+
 /// Opens a tantivy index in `path` with paperdex's analyzers registered.
 pub fn open_tantivy(path: &Path) -> Result<(Index, Fields)> {
     let index = Index::open(PaperDirectory::open(path)?)
@@ -420,15 +429,19 @@ impl IndexHome {
     /// The source arguments a manifest of any format records, to rebuild an index made by
     /// another paperdex version from the same sources.
     pub fn recorded_inputs(&self) -> Vec<PathBuf> {
-        #[derive(Deserialize)]
-        struct Inputs {
-            #[serde(default)]
-            inputs: Vec<PathBuf>,
-        }
+        self.recorded().inputs
+    }
+
+    /// Whether papers were removed from the index since it was built, as far as its manifest can
+    /// be read whatever its format: a rebuild from the sources would bring them back.
+    pub fn recorded_papers_removed(&self) -> bool {
+        self.recorded().papers_removed
+    }
+
+    fn recorded(&self) -> Recorded {
         fs::read(self.manifest_path())
             .ok()
-            .and_then(|b| serde_json::from_slice::<Inputs>(&b).ok())
-            .map(|i| i.inputs)
+            .and_then(|b| serde_json::from_slice::<Recorded>(&b).ok())
             .unwrap_or_default()
     }
 

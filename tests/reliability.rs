@@ -907,6 +907,21 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
         .assert()
         .code(0);
     assert_eq!(snapshot(dir.path(), "index").unwrap(), before);
+
+    // Papers removed since the build: a search does not bring them back by rebuilding.
+    cmd(dir.path())
+        .args(["remove", "mlsys-2022-1"])
+        .assert()
+        .code(0);
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    m["format"] = (format - 1).into();
+    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    fails_with(
+        cmd(dir.path()).args(["search", "drift"]).output().unwrap(),
+        "papers were removed from it since",
+    );
+    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(m["format"].as_u64(), Some(format - 1), "not rebuilt");
 }
 
 // ---------------------------------------------------------------------------------------------
