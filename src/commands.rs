@@ -884,18 +884,16 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     }
     if counts.invalid > 0 {
         eprintln!(
-            "paperdex: note: {} invalid record{} of {} left out; the figures count {} as papers no query finds",
-            counts.invalid,
-            if counts.invalid == 1 { "" } else { "s" },
+            "paperdex: note: {} of {} left out; the figures count {} as papers no query finds",
+            eval::plural(counts.invalid as usize, "invalid record", "invalid records"),
             collection.corpus.display(),
             if counts.invalid == 1 { "it" } else { "them" },
         );
     }
     if counts.repeated > 0 {
         eprintln!(
-            "paperdex: note: {} record{} of {} repeated an earlier id; the later record of each was kept",
-            counts.repeated,
-            if counts.repeated == 1 { "" } else { "s" },
+            "paperdex: note: {} of {} repeated an earlier id; the later record of each was kept",
+            eval::plural(counts.repeated as usize, "record", "records"),
             collection.corpus.display()
         );
     }

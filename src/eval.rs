@@ -106,9 +106,6 @@ pub struct CorpusCounts {
     pub problems: Vec<String>,
 }
 
-/// How many invalid records are listed by name; the rest are counted.
-const PROBLEMS_LISTED: usize = 10;
-
 /// Indexes a corpus file into an in-memory index.
 pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields, CorpusCounts)> {
     let (index, fields) = index::create_in_ram();
@@ -120,7 +117,7 @@ pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields
         for record in sources::open(&source)? {
             match record {
                 Ok(paper) => {
-                    if !seen.insert(paper.id.clone()) {
+                    if !seen.insert(ingest::id_hash(&paper.id)) {
                         writer.delete_term(Term::from_field_text(fields.id, &paper.id));
                         counts.repeated += 1;
                     }
@@ -132,7 +129,7 @@ pub fn index_in_ram(corpus: &Path, title_weight: usize) -> Result<(Index, Fields
                 }
                 Err(e) => {
                     counts.invalid += 1;
-                    if counts.problems.len() < PROBLEMS_LISTED {
+                    if counts.problems.len() < ingest::PROBLEMS_LISTED {
                         counts
                             .problems
                             .push(format!("{}:{e}", source.path.display()));

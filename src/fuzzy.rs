@@ -147,14 +147,30 @@ pub fn near(
             papers,
         })
         .collect();
-    others.sort_by(|a, b| {
-        a.edits
-            .cmp(&b.edits)
-            .then(b.papers.cmp(&a.papers))
-            .then_with(|| a.term.cmp(&b.term))
-    });
+    others.sort_by(nearest_first);
     near.extend(others);
     Ok(near)
+}
+
+/// The order of [`near`]'s list after the word's own term: the nearest, then the commonest.
+fn nearest_first(a: &Near, b: &Near) -> std::cmp::Ordering {
+    a.edits
+        .cmp(&b.edits)
+        .then(b.papers.cmp(&a.papers))
+        .then_with(|| a.term.cmp(&b.term))
+}
+
+/// Adds to `near` (a [`near`] list) the terms of `more`, another word's list, that it lacks,
+/// keeping its order after its own term.
+pub fn merge(near: &mut Vec<Near>, more: Vec<Near>) {
+    for n in more.into_iter().skip(1) {
+        if !near.iter().any(|m| m.term == n.term) {
+            near.push(n);
+        }
+    }
+    if let Some(others) = near.get_mut(1..) {
+        others.sort_by(nearest_first);
+    }
 }
 
 /// Accepts what starts with `first` and goes on with what `rest` accepts.

@@ -75,7 +75,7 @@ pub const DEFAULT_MEMORY_MB: usize = 512;
 const MIN_MEMORY_PER_THREAD_MB: usize = 16;
 
 /// How many invalid records are listed by name; the rest are counted.
-const PROBLEMS_LISTED: usize = 10;
+pub(crate) const PROBLEMS_LISTED: usize = 10;
 
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -158,7 +158,7 @@ pub fn weighted_document(fields: &Fields, paper: &Paper, title_weight: usize) ->
 /// as three on SciFact train and better on Cranfield (README, quality).
 pub const TITLE_WEIGHT: usize = 2;
 
-fn id_hash(id: &str) -> u64 {
+pub(crate) fn id_hash(id: &str) -> u64 {
     let mut h = DefaultHasher::new();
     id.hash(&mut h);
     h.finish()

@@ -1245,15 +1245,14 @@ impl QueryBuilder {
                     Some(near) => near.clone(),
                     None => {
                         let mut near = self.near(source, term, edits);
-                        if is_prose && terms.len() == 1 {
-                            if let [(_, whole)] = names_terms.as_slice() {
-                                // The word unstemmed too: stemming a typo can cut it nearer
-                                // another word (`serverles~` is `serverl`, one edit from
-                                // `server`, three from `serverless`).
-                                if whole != term {
-                                    merge_near(&mut near, self.near(source, whole, edits));
-                                }
+                        // The word unstemmed too: stemming a typo can cut it nearer another
+                        // word (`serverles~` is `serverl`, one edit from `server`, three from
+                        // `serverless`).
+                        match names_terms.as_slice() {
+                            [(_, whole)] if is_prose && terms.len() == 1 && whole != term => {
+                                fuzzy::merge(&mut near, self.near(source, whole, edits));
                             }
+                            _ => {}
                         }
                         let mut near = fuzzy::nearest(near);
                         let alone = near.len() == 1 && near[0].papers == 0;
@@ -1447,24 +1446,6 @@ fn years_ranges(items: &[Expr]) -> Option<Vec<YearRange>> {
 }
 
 /// A `year:` filter, or a group of nothing but (`(year:2020 OR year:2022)`).
-/// Adds the near terms of `more` (after its own term) that `near` lacks, keeping `near`'s order
-/// after its own term: nearest first, then the commonest.
-fn merge_near(near: &mut Vec<fuzzy::Near>, more: Vec<fuzzy::Near>) {
-    for n in more.into_iter().skip(1) {
-        if !near.iter().any(|m| m.term == n.term) {
-            near.push(n);
-        }
-    }
-    if near.len() > 2 {
-        near[1..].sort_by(|a, b| {
-            a.edits
-                .cmp(&b.edits)
-                .then(b.papers.cmp(&a.papers))
-                .then_with(|| a.term.cmp(&b.term))
-        });
-    }
-}
-
 fn is_year(expr: &Expr) -> bool {
     match expr {
         Expr::Leaf { leaf, .. } => matches!(leaf, Leaf::Years(..)),
