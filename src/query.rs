@@ -795,12 +795,27 @@ const STOPWORDS: &[&str] = &[
 /// The prose terms a query looks for, for highlighting titles and abstracts.
 #[derive(Debug, Clone, Default)]
 pub struct Wanted {
-    /// Analyzed prose terms (stemmed).
+    /// Analyzed prose terms (stemmed), shown wherever they appear.
     pub prose: HashSet<String>,
     /// Analyzed prose prefixes.
     pub prose_prefixes: Vec<String>,
+    /// Phrases, whose words are shown only where they stand as the phrase: `"data drift"` is
+    /// not a reason to mark every `data`.
+    pub phrases: Vec<WantedPhrase>,
     /// Author-name terms (folded, not stemmed), to show which authors matched.
     pub names: HashSet<String>,
+}
+
+/// A phrase a query looks for, as its analyzed terms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WantedPhrase {
+    /// Each term with its position in the phrase (a gap where the analyzer dropped a word).
+    pub terms: Vec<(usize, String)>,
+    /// How far, in positions, the words may move from where the phrase puts them, all moves
+    /// counted together (tantivy's and Lucene's slop).
+    pub slop: u32,
+    /// The last term is a prefix (`"neural net*"`).
+    pub prefix: bool,
 }
 
 /// Turns expressions into tantivy queries with paperdex's fields and analyzers.
@@ -1084,7 +1099,17 @@ impl QueryBuilder {
             Vec::new()
         };
         if positive {
+            let phrase = prose_terms.len() > 1
+                && match leaf {
+                    Leaf::Word(_) => self.ranking.glue_words,
+                    _ => true,
+                };
             match leaf {
+                _ if phrase => wanted.phrases.push(WantedPhrase {
+                    terms: prose_terms.clone(),
+                    slop,
+                    prefix: matches!(leaf, Leaf::Prefix(_)),
+                }),
                 Leaf::Prefix(_) => wanted
                     .prose_prefixes
                     .extend(prose_terms.last().map(|(_, t)| t.clone())),

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer::{self, Stemmer};
-use crate::query::Wanted;
+use crate::query::{Wanted, WantedPhrase};
 
 /// Roughly how long a snippet is, in bytes.
 pub const SNIPPET_BYTES: usize = 220;
@@ -56,6 +56,11 @@ pub struct Matcher {
     verdicts: FxHashMap<String, Option<usize>>,
     /// The wanted stems found since [`Matcher::begin`] (a prefix matches several).
     matched: Vec<String>,
+    /// For each of [`Matcher::matched`]: whether it is wanted wherever it is, not only within
+    /// a phrase.
+    loose: Vec<bool>,
+    /// Scratch: the position of each match among the words of its text.
+    positions: Vec<i64>,
 }
 
 impl Matcher {
@@ -72,6 +77,8 @@ impl Matcher {
             every_word: false,
             verdicts: FxHashMap::default(),
             matched: Vec::new(),
+            loose: Vec::new(),
+            positions: Vec::new(),
         };
         m.begin(wanted);
         m
@@ -84,11 +91,23 @@ impl Matcher {
         self.wanted.clone_from(wanted);
         self.verdicts.clear();
         self.matched.clear();
+        self.loose.clear();
+        let phrase_heads = wanted.phrases.iter().flat_map(|phrase| {
+            let last = phrase.terms.len().saturating_sub(1);
+            phrase.terms.iter().enumerate().map(move |(i, (_, t))| {
+                if phrase.prefix && i == last {
+                    Head::of_prefix(t)
+                } else {
+                    Head::of_term(t)
+                }
+            })
+        });
         self.heads = wanted
             .prose
             .iter()
             .map(|t| Head::of_term(t))
             .chain(wanted.prose_prefixes.iter().map(|p| Head::of_prefix(p)))
+            .chain(phrase_heads)
             .collect();
         let mut openings: Vec<Vec<u8>> = Vec::new();
         for h in &self.heads {
@@ -229,25 +248,63 @@ impl Matcher {
                 out.push((run, id));
             }
         }
+        if !self.wanted.phrases.is_empty() {
+            self.keep_phrases(text, &mut out);
+        }
         out
+    }
+
+    /// Keeps, of the matches of `text`, those wanted wherever they are and those that stand
+    /// where one of the query's phrases puts them (within its slop).
+    fn keep_phrases(&mut self, text: &str, found: &mut Vec<(Range<usize>, usize)>) {
+        if found.iter().all(|&(_, id)| self.loose[id]) {
+            return;
+        }
+        // Positions as the index counts them: one per run of letters and digits, the runs
+        // too long to be indexed included (they leave a gap).
+        self.positions.clear();
+        let mut runs = alphanumeric_runs_from(text, 0);
+        let mut next = 0i64;
+        for (range, _) in found.iter() {
+            for (run, _) in runs.by_ref() {
+                next += 1;
+                if run.start == range.start {
+                    break;
+                }
+            }
+            self.positions.push(next - 1);
+        }
+        let mut keep: Vec<bool> = found.iter().map(|&(_, id)| self.loose[id]).collect();
+        for phrase in &self.wanted.phrases {
+            mark_phrase(phrase, &self.matched, found, &self.positions, &mut keep);
+        }
+        let mut kept = keep.into_iter();
+        found.retain(|_| kept.next().unwrap_or(false));
     }
 
     /// Stems a folded word: the id of its stem when that is wanted.
     fn judge(&mut self, folded: &str) -> Option<usize> {
         let term = self.stemmer.stem(folded);
-        let wanted = self.wanted.prose.contains(term.as_ref())
+        let loose = self.wanted.prose.contains(term.as_ref())
             || self
                 .wanted
                 .prose_prefixes
                 .iter()
                 .any(|p| term.starts_with(p.as_str()));
-        if !wanted {
+        if !loose
+            && !self
+                .wanted
+                .phrases
+                .iter()
+                .any(|phrase| (0..phrase.terms.len()).any(|i| fills(phrase, i, &term)))
+        {
             return None;
         }
         Some(match self.matched.iter().position(|m| *m == term) {
             Some(i) => i,
             None => {
                 self.matched.push(term.into_owned());
+                self.loose.push(loose);
                 self.matched.len() - 1
             }
         })
@@ -265,6 +322,101 @@ impl Matcher {
         let found = self.matches(text);
         window(text, found)
     }
+}
+
+/// Whether the stem `term` can stand for the phrase's `i`th term.
+fn fills(phrase: &WantedPhrase, i: usize, term: &str) -> bool {
+    let wanted = phrase.terms[i].1.as_str();
+    if phrase.prefix && i + 1 == phrase.terms.len() {
+        term.starts_with(wanted)
+    } else {
+        term == wanted
+    }
+}
+
+/// Marks in `keep` the matches of `found` (stems by id in `stems`, word positions in
+/// `positions`) that belong to some occurrence of `phrase`.
+///
+/// An occurrence takes one match per term; with each match's position less the term's place
+/// in the phrase, the sum of the differences between consecutive terms' is what the words
+/// moved, which the slop bounds (how tantivy counts it). A match belongs to an occurrence when
+/// the cheapest way to reach it from the first term plus the cheapest way on from it to the
+/// last is within the slop. Both are worked out term by term in time linear in the matches,
+/// however long the text and large the slop.
+fn mark_phrase(
+    phrase: &WantedPhrase,
+    stems: &[String],
+    found: &[(Range<usize>, usize)],
+    positions: &[i64],
+    keep: &mut [bool],
+) {
+    // For each term, the matches that can stand for it and their shifted positions, in order.
+    let slots: Vec<Vec<(usize, i64)>> = phrase
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, (at, _))| {
+            found
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, id))| fills(phrase, i, &stems[*id]))
+                .map(|(j, _)| (j, positions[j] - *at as i64))
+                .collect()
+        })
+        .collect();
+    if slots.iter().any(Vec::is_empty) {
+        return;
+    }
+    let to = chain_costs(slots.iter());
+    let mut from = chain_costs(slots.iter().rev());
+    from.reverse();
+    let slop = i64::from(phrase.slop);
+    for (i, slot) in slots.iter().enumerate() {
+        for (c, &(j, _)) in slot.iter().enumerate() {
+            if to[i][c].saturating_add(from[i][c]) <= slop {
+                keep[j] = true;
+            }
+        }
+    }
+}
+
+/// For each match of each slot in turn, the least total distance of a chain of matches, one
+/// per slot, from the first slot given to it.
+fn chain_costs<'a>(slots: impl Iterator<Item = &'a Vec<(usize, i64)>>) -> Vec<Vec<i64>> {
+    let mut costs: Vec<Vec<i64>> = Vec::new();
+    let mut previous: Option<&Vec<(usize, i64)>> = None;
+    for slot in slots {
+        let next = match (previous, costs.last()) {
+            (Some(before), Some(cost)) => nearest_costs(before, cost, slot),
+            _ => vec![0; slot.len()],
+        };
+        costs.push(next);
+        previous = Some(slot);
+    }
+    costs
+}
+
+/// For each match of `to`, the least of `cost[k]` plus its distance to `from[k]`; both lists in
+/// order of shifted position. One pass from each side, so no pair is compared.
+fn nearest_costs(from: &[(usize, i64)], cost: &[i64], to: &[(usize, i64)]) -> Vec<i64> {
+    let mut out = vec![i64::MAX; to.len()];
+    let (mut best, mut k) = (i64::MAX, 0);
+    for (c, &(_, at)) in to.iter().enumerate() {
+        while k < from.len() && from[k].1 <= at {
+            best = best.min(cost[k].saturating_sub(from[k].1));
+            k += 1;
+        }
+        out[c] = best.saturating_add(at);
+    }
+    let (mut best, mut k) = (i64::MAX, from.len());
+    for (c, &(_, at)) in to.iter().enumerate().rev() {
+        while k > 0 && from[k - 1].1 >= at {
+            k -= 1;
+            best = best.min(cost[k].saturating_add(from[k].1));
+        }
+        out[c] = out[c].min(best.saturating_sub(at));
+    }
+    out
 }
 
 /// What a word must start with to be worth stemming for one wanted term: stemming every word
@@ -641,6 +793,154 @@ mod tests {
                 matcher.begin(&Wanted { prose_prefixes: prefixes, ..Wanted::default() });
                 let got: Vec<_> = matcher.matches(text).into_iter().map(|(r, _)| r).collect();
                 proptest::prop_assert_eq!(got, expected);
+            }
+        }
+    }
+
+    fn phrase(text: &str, slop: u32) -> WantedPhrase {
+        WantedPhrase {
+            terms: analyzer::terms(&mut analyzer::prose(), text),
+            slop,
+            prefix: false,
+        }
+    }
+
+    fn marked_words(w: &Wanted, text: &str) -> Vec<String> {
+        Matcher::new(w)
+            .matches(text)
+            .into_iter()
+            .map(|(r, _)| text[r].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_phrases_words_are_marked_only_where_they_stand_as_the_phrase() {
+        let text = "Data is big. Data drifts hurt; the drift of data and DATA DRIFT again.";
+        let w = Wanted {
+            phrases: vec![phrase("data drift", 0)],
+            ..Wanted::default()
+        };
+        assert_eq!(marked_words(&w, text), ["Data", "drifts", "DATA", "DRIFT"]);
+        // A word also asked for on its own is marked everywhere.
+        let w = Wanted {
+            phrases: vec![phrase("data drift", 0)],
+            ..wanted(&["data"])
+        };
+        assert_eq!(
+            marked_words(&w, text),
+            ["Data", "Data", "drifts", "data", "DATA", "DRIFT"]
+        );
+    }
+
+    #[test]
+    fn slop_lets_words_move_and_swap_as_the_search_does() {
+        // `drift of data`: `data` is two places after where the phrase wants it, `drift`...
+        let text = "the drift of data";
+        let with = |slop| Wanted {
+            phrases: vec![phrase("data drift", slop)],
+            ..Wanted::default()
+        };
+        // ... swapped: data at 3, drift at 1, shifted 3 and 0: three positions apart.
+        assert!(marked_words(&with(2), text).is_empty());
+        assert_eq!(marked_words(&with(3), text), ["drift", "data"]);
+        // A gap where the analyzer dropped nothing counts; over-long words hold a place.
+        let long = "x".repeat(analyzer::MAX_TOKEN_BYTES + 5);
+        let text = format!("data {long} drift");
+        assert!(marked_words(&with(0), &text).is_empty());
+        assert_eq!(marked_words(&with(1), &text), ["data", "drift"]);
+    }
+
+    #[test]
+    fn a_phrase_ending_in_a_prefix_marks_its_words_together() {
+        let w = Wanted {
+            phrases: vec![WantedPhrase {
+                prefix: true,
+                ..phrase("deep learn", 0)
+            }],
+            ..Wanted::default()
+        };
+        assert_eq!(
+            marked_words(&w, "deep nets; learned deep learners"),
+            ["deep", "learners"]
+        );
+    }
+
+    /// Every token position of `text` in some occurrence of the phrase, by trying every way
+    /// to pick one token per term.
+    fn occurrences_by_brute_force(text: &str, terms: &[(usize, String)], slop: u32) -> Vec<usize> {
+        let tokens = analyzer::terms(&mut analyzer::prose(), text);
+        let mut used = std::collections::BTreeSet::new();
+        fn pick(
+            tokens: &[(usize, String)],
+            terms: &[(usize, String)],
+            chosen: &mut Vec<(usize, i64)>,
+            budget: i64,
+            used: &mut std::collections::BTreeSet<usize>,
+        ) {
+            let i = chosen.len();
+            if i == terms.len() {
+                used.extend(chosen.iter().map(|&(p, _)| p));
+                return;
+            }
+            for (pos, t) in tokens {
+                if *t != terms[i].1 {
+                    continue;
+                }
+                let shifted = *pos as i64 - terms[i].0 as i64;
+                let cost = chosen.last().map_or(0, |&(_, s)| (shifted - s).abs());
+                if cost <= budget {
+                    chosen.push((*pos, shifted));
+                    pick(tokens, terms, chosen, budget - cost, used);
+                    chosen.pop();
+                }
+            }
+        }
+        pick(&tokens, terms, &mut Vec::new(), i64::from(slop), &mut used);
+        used.into_iter().collect()
+    }
+
+    proptest::proptest! {
+        /// The words marked for a phrase are those of its occurrences, found by trying every
+        /// choice, and a text has one exactly when tantivy's phrase query matches it.
+        #[test]
+        fn phrase_marking_agrees_with_brute_force_and_tantivy(
+            words in proptest::collection::vec(proptest::sample::select(
+                vec!["data", "drifts", "drift", "model", "the", "Data", "models", "of"]), 0..14),
+            phrase_words in proptest::collection::vec(proptest::sample::select(
+                vec!["data", "drift", "model"]), 2..4),
+            slop in 0u32..4,
+        ) {
+            let text = words.join(" ");
+            let p = phrase(&phrase_words.join(" "), slop);
+            let expected = occurrences_by_brute_force(&text, &p.terms, slop);
+            let w = Wanted { phrases: vec![p.clone()], ..Wanted::default() };
+            let found = Matcher::new(&w).matches(&text);
+            let positions: Vec<usize> = analyzer::terms(&mut analyzer::prose(), &text)
+                .iter()
+                .enumerate()
+                .filter(|(_, (pos, _))| expected.contains(pos))
+                .map(|(i, _)| i)
+                .collect();
+            let starts: Vec<usize> = text
+                .split(' ')
+                .scan(0, |at, word| { let s = *at; *at += word.len() + 1; Some(s) })
+                .collect();
+            let expected_ranges: Vec<usize> = positions.iter().map(|&i| starts[i]).collect();
+            let got: Vec<usize> = found.iter().map(|(r, _)| r.start).collect();
+            proptest::prop_assert_eq!(&got, &expected_ranges);
+            // tantivy agrees exactly where its slop check is exact: two terms, or no slop.
+            if p.terms.len() == 2 || slop == 0 {
+                let (index, fields) = crate::index::ram_index_of(&[("paper", text.as_str())]);
+                let searcher = index.reader().unwrap().searcher();
+                let query = tantivy::query::PhraseQuery::new_with_offset_and_slop(
+                    p.terms
+                        .iter()
+                        .map(|(at, t)| (*at, tantivy::Term::from_field_text(fields.text, t)))
+                        .collect(),
+                    slop,
+                );
+                let hits = searcher.search(&query, &tantivy::collector::Count).unwrap();
+                proptest::prop_assert_eq!(hits > 0, !got.is_empty());
             }
         }
     }

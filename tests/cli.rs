@@ -503,6 +503,26 @@ fn authors_match_with_and_without_accents_and_are_not_stemmed() {
 }
 
 #[test]
+fn a_phrase_lights_up_its_words_only_where_they_stand_together() {
+    let dir = workdir();
+    let hits = json_hits(&dir, &["\"test data\""]);
+    let top = &hits[0];
+    assert_eq!(top.id, "mlsys-2022-1");
+    let marked: Vec<&str> = top
+        .highlights
+        .iter()
+        .map(|[s, e]| &top.snippet[*s..*e])
+        .collect();
+    assert_eq!(marked, ["test", "data"]);
+    // The snippet shows `data` elsewhere too, not marked: it is not the phrase there.
+    assert!(
+        top.snippet.contains("impact of data drift"),
+        "{}",
+        top.snippet
+    );
+}
+
+#[test]
 fn json_lines_carry_the_hit_and_highlight_ranges_in_the_snippet() {
     let dir = workdir();
     let hits = json_hits(&dir, &["straggler prediction"]);
