@@ -804,6 +804,8 @@ pub struct Wanted {
     pub phrases: Vec<WantedPhrase>,
     /// Author-name terms (folded, not stemmed), to show which authors matched.
     pub names: HashSet<String>,
+    /// Author-name prefixes (`author:mall*`).
+    pub name_prefixes: Vec<String>,
 }
 
 /// A phrase a query looks for, as its analyzed terms.
@@ -1131,10 +1133,15 @@ impl QueryBuilder {
                 &prose_terms
             } else {
                 names_terms = analyzer::terms(&mut self.names, text);
-                if positive && !matches!(leaf, Leaf::Prefix(_)) {
-                    wanted
-                        .names
-                        .extend(names_terms.iter().map(|(_, t)| t.clone()));
+                if positive {
+                    match leaf {
+                        Leaf::Prefix(_) => wanted
+                            .name_prefixes
+                            .extend(names_terms.last().map(|(_, t)| t.clone())),
+                        _ => wanted
+                            .names
+                            .extend(names_terms.iter().map(|(_, t)| t.clone())),
+                    }
                 }
                 &names_terms
             };
@@ -1314,8 +1321,13 @@ impl QueryBuilder {
                 alternatives.push(Alt::Query(self.term_query(field, &term)));
             }
             for (near_term, weight) in weighed {
-                if positive && is_prose {
-                    wanted.prose.insert(near_term.clone());
+                if positive {
+                    let words = if is_prose {
+                        &mut wanted.prose
+                    } else {
+                        &mut wanted.names
+                    };
+                    words.insert(near_term.clone());
                 }
                 let first = alternatives.len();
                 if scope == Scope::Abstract {

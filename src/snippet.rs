@@ -138,16 +138,22 @@ impl Matcher {
     }
 
     /// The positions in `authors` of the names holding a wanted name term (`Mallick` for
-    /// `mallick` or `author:mallick`), in order.
+    /// `mallick`, `author:mallick`, `author:malick~` or `author:mall*`), in order.
     pub fn matching_authors(&mut self, authors: &[String]) -> Vec<usize> {
-        if self.wanted.names.is_empty() {
+        if self.wanted.names.is_empty() && self.wanted.name_prefixes.is_empty() {
             return Vec::new();
         }
         let mut found = Vec::new();
         for (i, author) in authors.iter().enumerate() {
             let mut stream = self.words.token_stream(author);
             while let Some(token) = stream.next() {
-                if self.wanted.names.contains(&token.text) {
+                if self.wanted.names.contains(&token.text)
+                    || self
+                        .wanted
+                        .name_prefixes
+                        .iter()
+                        .any(|p| token.text.starts_with(p.as_str()))
+                {
                     found.push(i);
                     break;
                 }

@@ -767,7 +767,13 @@ fn colour_only_on_request_or_terminal() {
         .assert()
         .stdout(predicate::str::contains("\x1b[").not());
     // The authors a query matched are marked like matched words; the others are not.
-    for q in ["mallick", "author:mallick", "author:\"ankur mallick\""] {
+    for q in [
+        "mallick",
+        "author:mallick",
+        "author:\"ankur mallick\"",
+        "author:malick~",
+        "author:mallic*",
+    ] {
         cmd(&dir)
             .args(["search", q, "--color", "always"])
             .assert()
