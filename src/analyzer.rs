@@ -21,7 +21,8 @@ pub const NAMES: &str = "paperdex_names";
 /// Bumped whenever tokenization, folding or stemming changes what terms a text produces.
 /// 2: text and queries composed (NFC) and soft hyphens dropped before analysis, so an index of
 /// decomposed text (`nai` + `ve` terms) is rebuilt rather than missed by composed queries.
-pub const ANALYZER_VERSION: u32 = 2;
+/// 3: the dotted capital `İ` folds to `i` (lower-casing makes it `i` and a combining dot).
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// Tokens longer than this many bytes are dropped: they are base64 blobs or URLs glued together,
 /// never words a person searches for, and they bloat the term dictionary.
@@ -44,6 +45,7 @@ fn prose_with(stemmer: EnglishStemmer) -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(DottedIFolder)
         .filter(stemmer)
         .build()
 }
@@ -54,6 +56,7 @@ pub fn names() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(DottedIFolder)
         .build()
 }
 
@@ -103,6 +106,77 @@ impl Stemmer {
     pub fn stem<'a>(&self, word: &'a str) -> Cow<'a, str> {
         self.0.stem(word)
     }
+}
+
+/// Folds the `i` + combining dot above that lower-casing makes of Turkish `İ` (`İsmail`,
+/// `İzmir`) to `i`, as the folding does for every other accented letter: ASCII folding maps
+/// precomposed letters and leaves a lone combining mark, so `author:ismail` missed `İsmail`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DottedIFolder;
+
+/// COMBINING DOT ABOVE.
+const COMBINING_DOT: char = '\u{307}';
+
+impl TokenFilter for DottedIFolder {
+    type Tokenizer<T: Tokenizer> = DottedIFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> DottedIFilter<T> {
+        DottedIFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct DottedIFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for DottedIFilter<T> {
+    type TokenStream<'a> = DottedITokenStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        DottedITokenStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+pub struct DottedITokenStream<S> {
+    tail: S,
+}
+
+impl<S: TokenStream> TokenStream for DottedITokenStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &mut self.tail.token_mut().text;
+        // Folded words are ASCII but for the few letters folding leaves alone.
+        if !text.is_ascii() && text.contains(COMBINING_DOT) {
+            *text = fold_dotted_i(text);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// `text` without the combining dots above that follow an `i`.
+fn fold_dotted_i(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous = None;
+    for c in text.chars() {
+        if !(c == COMBINING_DOT && previous == Some('i')) {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
 }
 
 /// The English Snowball stemmer from rust-stemmers, as a tantivy token filter.
@@ -323,6 +397,16 @@ mod tests {
     fn names_are_folded_not_stemmed() {
         let mut a = names();
         assert_eq!(words(&mut a, "Sandström Jones"), ["sandstrom", "jones"]);
+    }
+
+    #[test]
+    fn turkish_dotted_and_dotless_i_fold_to_i() {
+        let mut a = names();
+        assert_eq!(
+            words(&mut a, "İsmail Yılmaz İZMİR"),
+            ["ismail", "yilmaz", "izmir"]
+        );
+        assert_eq!(words(&mut prose(), "İstanbul"), ["istanbul"]);
     }
 
     #[test]
