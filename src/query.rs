@@ -98,6 +98,8 @@ pub enum Expr {
     And(Vec<Expr>),
     Not(Box<Expr>),
     Required(Box<Expr>),
+    /// This expression's score multiplied (`drift^2`, `"a b"^0.5`, `title:(a b)^3`).
+    Boost(Box<Expr>, f32),
 }
 
 /// A query that is wrong as written, with the character column (0-based) where it goes wrong.
@@ -172,6 +174,20 @@ enum Tok {
     Not,
     Plus,
     Minus,
+    /// `^N` right after a word, phrase or group.
+    Boost(f32),
+}
+
+/// The largest boost: a score times more than this would only swamp every other (and large
+/// enough ones overflow to infinity).
+pub const MAX_BOOST: f32 = 1000.0;
+
+/// The boost `^N` stands for: a decimal number from 0 to [`MAX_BOOST`].
+fn boost_value(number: &str) -> Option<f32> {
+    if !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<f32>().ok().filter(|b| *b <= MAX_BOOST)
 }
 
 /// How `year:` is written, for error messages.
@@ -306,9 +322,9 @@ impl<'q> Lexer<'q> {
                 }
                 ')' => {
                     self.toks.push((Tok::Close, i..i + 1));
-                    i += 1;
+                    i = self.boost(i + 1)?;
                 }
-                '"' => i = self.phrase(i),
+                '"' => i = self.phrase(i)?,
                 '+' | '-' if next.is_some_and(|n| is_word_char(n) || n == '"' || n == '(') => {
                     let tok = if c == '+' { Tok::Plus } else { Tok::Minus };
                     // `+-x`, `--x`: only the last sign counts; `C++` is a word, handled below.
@@ -328,11 +344,40 @@ impl<'q> Lexer<'q> {
         Ok((self.toks, self.notes))
     }
 
-    fn phrase(&mut self, start: usize) -> usize {
+    /// A boost `^N` at byte `at`, after a word, phrase or group: pushed, and where the lexer
+    /// goes on. Anything else is left for the next token.
+    fn boost(&mut self, at: usize) -> Result<usize, QueryError> {
+        let q = self.query;
+        let Some(rest) = q[at..].strip_prefix('^') else {
+            return Ok(at);
+        };
+        let len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let end = at + 1 + len;
+        if q[end..].chars().next().is_some_and(is_word_char) {
+            return Ok(at);
+        }
+        let Some(value) = boost_value(&rest[..len]) else {
+            // `^` that is not quite a boost (`10^12`, a lone `^`): text, as pasted math is.
+            self.note(
+                at,
+                &format!(
+                    "`{}` taken as plain text (a boost is `^N`, N from 0 to {MAX_BOOST})",
+                    shorten(&q[at..end])
+                ),
+            );
+            return Ok(at);
+        };
+        self.toks.push((Tok::Boost(value), at..end));
+        Ok(end)
+    }
+
+    fn phrase(&mut self, start: usize) -> Result<usize, QueryError> {
         let q = self.query;
         let Some(len) = q[start + 1..].find('"') else {
             self.note(start, "unbalanced quote taken literally");
-            return start + 1;
+            return Ok(start + 1);
         };
         let end = start + 1 + len + 1;
         let text = q[start + 1..end - 1].to_string();
@@ -341,7 +386,8 @@ impl<'q> Lexer<'q> {
         if let Some(rest) = q[end..].strip_prefix('~') {
             let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
             let next = rest[digits.len()..].chars().next();
-            if !digits.is_empty() && !next.is_some_and(is_word_char) {
+            // A boost may follow (`"a b"~2^3`).
+            if !digits.is_empty() && !next.is_some_and(|c| is_word_char(c) && c != '^') {
                 // Slop beyond what abstracts can span only costs time.
                 slop = digits.parse::<u32>().unwrap_or(u32::MAX).min(1000);
                 stop = end + 1 + digits.len();
@@ -357,7 +403,7 @@ impl<'q> Lexer<'q> {
             }
         }
         self.toks.push((Tok::Phrase(text, slop), start..stop));
-        stop
+        self.boost(stop)
     }
 
     fn word(&mut self, start: usize) -> Result<usize, QueryError> {
@@ -451,8 +497,27 @@ impl<'q> Lexer<'q> {
         self.plain(start, end)
     }
 
-    /// A word with no field: a prefix if it ends in `*`, fuzzy if in `~` or `~N`.
+    /// A word with no field: a prefix if it ends in `*`, fuzzy if in `~` or `~N`; with a
+    /// boost if it ends in `^N`.
     fn plain(&mut self, start: usize, end: usize) -> Result<usize, QueryError> {
+        let word = &self.query[start..end];
+        if let Some(caret) = word.rfind('^').filter(|&c| c > 0) {
+            if boost_value(&word[caret + 1..]).is_some() {
+                self.plain_word(start, start + caret)?;
+                return self.boost(start + caret);
+            }
+            self.note(
+                start,
+                &format!(
+                    "`{}` taken as plain text (a boost is `word^N`, N from 0 to {MAX_BOOST})",
+                    shorten(word)
+                ),
+            );
+        }
+        self.plain_word(start, end)
+    }
+
+    fn plain_word(&mut self, start: usize, end: usize) -> Result<usize, QueryError> {
         let word = &self.query[start..end];
         if let Some((base, digits)) = word.rsplit_once('~') {
             let is_word = !base.is_empty() && !base.contains(['~', '*']);
@@ -575,6 +640,11 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.note(&span, "unbalanced `)` ignored");
                 }
+                Some(Tok::Boost(_)) => {
+                    let span = self.toks[self.pos].1.clone();
+                    self.pos += 1;
+                    self.note(&span, "boost with nothing to weigh ignored");
+                }
                 t if Self::starts_operand(t) => {
                     if let Some(e) = self.parse_and(depth) {
                         items.push(e);
@@ -634,7 +704,35 @@ impl Parser<'_> {
         }
     }
 
+    /// An operand, with the boost that follows it.
     fn parse_primary(&mut self, depth: usize, scope: Scope) -> Option<Expr> {
+        let start = self.pos;
+        let expr = self.parse_operand(depth, scope);
+        let Some((Tok::Boost(boost), span)) = self.toks.get(self.pos).cloned() else {
+            return expr;
+        };
+        if self.pos == start {
+            // Not after an operand: for the caller to say.
+            return expr;
+        }
+        self.pos += 1;
+        match expr {
+            Some(e) if is_year(&e) => {
+                self.note(
+                    &span,
+                    "boost of a `year:` filter ignored (a filter never scores)",
+                );
+                Some(e)
+            }
+            Some(e) => Some(Expr::Boost(Box::new(e), boost)),
+            None => {
+                self.note(&span, "boost with nothing to weigh ignored");
+                None
+            }
+        }
+    }
+
+    fn parse_operand(&mut self, depth: usize, scope: Scope) -> Option<Expr> {
         let (tok, span) = self.toks.get(self.pos)?.clone();
         self.pos += 1;
         let leaf = |leaf| {
@@ -700,6 +798,7 @@ fn rescope(expr: Expr, to: Scope) -> Expr {
         Expr::And(v) => Expr::And(v.into_iter().map(|e| rescope(e, to)).collect()),
         Expr::Not(e) => Expr::Not(Box::new(rescope(*e, to))),
         Expr::Required(e) => Expr::Required(Box::new(rescope(*e, to))),
+        Expr::Boost(e, b) => Expr::Boost(Box::new(rescope(*e, to)), b),
     }
 }
 
@@ -932,6 +1031,10 @@ impl QueryBuilder {
                 ])))
             }
             Expr::Required(inner) => self.expr(inner, wanted, positive),
+            Expr::Boost(inner, boost) => {
+                let q = self.expr(inner, wanted, positive)?;
+                Some(Box::new(BoostQuery::new(q, *boost)))
+            }
             Expr::Or(items) => self.boolean(items, Occur::Should, wanted, positive, false),
             Expr::And(items) => self.boolean(items, Occur::Must, wanted, positive, false),
         }
@@ -978,9 +1081,22 @@ impl QueryBuilder {
                 Expr::Required(inner) => (Occur::Must, inner.as_ref(), positive),
                 other => (default, other, positive),
             };
+            // A boosted word stays terms of the union, weighted.
+            let (inner, boost) = match inner {
+                Expr::Boost(boosted, b) if matches!(**boosted, Expr::Leaf { .. }) => {
+                    (boosted.as_ref(), *b)
+                }
+                other => (other, 1.0),
+            };
             if let (Occur::Should, Expr::Leaf { scope, leaf, .. }) = (occur, inner) {
-                for q in self.leaf_alternatives(*scope, leaf, wanted, pos) {
+                let mut alternatives = self.leaf_alternatives(*scope, leaf, wanted, pos);
+                boost_from(&mut alternatives, 0, boost);
+                for q in alternatives {
                     clauses.push((Occur::Should, q));
+                }
+            } else if boost != 1.0 {
+                if let Some(q) = self.expr(inner, wanted, pos) {
+                    clauses.push((occur, Alt::Query(Box::new(BoostQuery::new(q, boost)))));
                 }
             } else if let Some(q) = self.expr(inner, wanted, pos) {
                 clauses.push((occur, Alt::Query(q)));
@@ -1487,7 +1603,7 @@ fn is_year(expr: &Expr) -> bool {
     match expr {
         Expr::Leaf { leaf, .. } => matches!(leaf, Leaf::Years(..)),
         Expr::Or(items) | Expr::And(items) => items.iter().all(is_year),
-        Expr::Required(inner) => is_year(inner),
+        Expr::Required(inner) | Expr::Boost(inner, _) => is_year(inner),
         Expr::Not(_) => false,
     }
 }
@@ -1632,6 +1748,103 @@ mod tests {
             searcher.search(built.query.as_ref(), &top).unwrap().len(),
             2
         );
+    }
+
+    #[test]
+    fn a_boost_weighs_the_word_phrase_or_group_before_it() {
+        let boost = |e, b| Expr::Boost(Box::new(e), b);
+        assert_eq!(
+            expr("data^2 drift"),
+            Expr::Or(vec![boost(word("data", 0..4), 2.0), word("drift", 7..12)])
+        );
+        assert_eq!(
+            expr("\"graph networks\"~2^0.5"),
+            boost(
+                Expr::Leaf {
+                    scope: Scope::Any,
+                    leaf: Leaf::Phrase("graph networks".into(), 2),
+                    span: 0..18
+                },
+                0.5
+            )
+        );
+        let Expr::Boost(group, b) = expr("title:(a b)^3") else {
+            panic!("not boosted");
+        };
+        assert_eq!(b, 3.0);
+        assert!(matches!(*group, Expr::Or(ref v) if v.len() == 2));
+        assert_eq!(
+            expr("drift~1^2"),
+            boost(
+                Expr::Leaf {
+                    scope: Scope::Any,
+                    leaf: Leaf::Fuzzy("drift".into(), Some(1)),
+                    span: 0..7
+                },
+                2.0
+            )
+        );
+        // Not quite a boost: the text as typed, said so (pasted math must not fail).
+        for q in ["10^5000", "x^T", "drift^", "a^1000.5", "a^1.2.3"] {
+            let parsed = parse(q, false).unwrap();
+            assert!(matches!(parsed.expr, Some(Expr::Leaf { .. })), "{q}");
+            assert!(parsed.notes[0].contains("taken as plain text"), "{q}");
+        }
+        let parsed = parse("()^2 drift", false).unwrap();
+        assert_eq!(parsed.expr, Some(word("drift", 5..10)));
+        assert!(parsed.notes[0].contains("nothing to weigh"));
+        let parsed = parse("(year:2022)^2 drift", false).unwrap();
+        assert!(!format!("{:?}", parsed.expr).contains("Boost"));
+        assert!(parsed.notes[0].contains("never scores"));
+    }
+
+    #[test]
+    fn a_boost_multiplies_the_score_and_keeps_the_union() {
+        use tantivy::collector::TopDocs;
+        let (index, fields) = crate::index::ram_index_of(&[
+            ("graph data", "graph networks over data"),
+            ("drift", "data drift in graph serving"),
+            ("other", "nothing here"),
+        ]);
+        let searcher = index.reader().unwrap().searcher();
+        let scores = |q: &str| {
+            let built = QueryBuilder::new(fields, Ranking::default())
+                .build(&expr(q))
+                .unwrap();
+            let top = TopDocs::with_limit(10).order_by_score();
+            let mut hits: Vec<(u32, f32)> = searcher
+                .search(built.query.as_ref(), &top)
+                .unwrap()
+                .into_iter()
+                .map(|(s, a)| (a.doc_id, s))
+                .collect();
+            hits.sort_by_key(|h| h.0);
+            hits
+        };
+        for (plain, boosted, factor) in [
+            ("graph", "graph^2", 2.0),
+            ("\"data drift\"", "\"data drift\"^0.5", 0.5),
+            ("title:(graph drift)", "title:(graph drift)^3", 3.0),
+        ] {
+            let (a, b) = (scores(plain), scores(boosted));
+            assert_eq!(a.len(), b.len(), "{boosted}");
+            for ((da, sa), (db, sb)) in a.iter().zip(&b) {
+                assert_eq!(da, db);
+                assert!((sa * factor - sb).abs() < 1e-4, "{boosted}: {sa} {sb}");
+            }
+        }
+        // Weighing one word of two changes which paper comes first.
+        let first = |q: &str| {
+            let s = scores(q);
+            s.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0
+        };
+        assert_eq!(first("graph^5 drift"), 0);
+        assert_eq!(first("graph drift^5"), 1);
+        // A boosted word is still a term of the one union MaxScore ranks.
+        let built = QueryBuilder::new(fields, Ranking::default())
+            .build(&expr("graph^2 drift"))
+            .unwrap();
+        assert!(format!("{:?}", built.query).contains("TermUnion"));
     }
 
     #[test]

@@ -483,7 +483,7 @@ fn missing_candidates(expr: &Expr, out: &mut Vec<(Scope, String, std::ops::Range
             }
         }
         Expr::Leaf { .. } | Expr::Not(_) => {}
-        Expr::Required(inner) => missing_candidates(inner, out),
+        Expr::Required(inner) | Expr::Boost(inner, _) => missing_candidates(inner, out),
         Expr::Or(items) | Expr::And(items) => {
             for item in items {
                 missing_candidates(item, out);

@@ -523,6 +523,23 @@ fn a_phrase_lights_up_its_words_only_where_they_stand_together() {
 }
 
 #[test]
+fn a_boost_decides_which_word_counts_more() {
+    let dir = workdir();
+    let first = |q: &str| json_hits(&dir, &[q, "-n", "1"]).remove(0);
+    assert_eq!(first("straggler^3 drift").id, "mlsys-2022-9");
+    assert_eq!(first("straggler drift^3").id, "mlsys-2022-1");
+    let (plain, boosted) = (first("drift"), first("drift^2.5"));
+    assert_eq!(plain.id, boosted.id);
+    assert!((plain.score * 2.5 - boosted.score).abs() < 1e-3);
+    // Pasted math is text, with a note.
+    cmd(&dir)
+        .args(["search", "10^5000 flops"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("`10^5000` taken as plain text"));
+}
+
+#[test]
 fn json_lines_carry_the_hit_and_highlight_ranges_in_the_snippet() {
     let dir = workdir();
     let hits = json_hits(&dir, &["straggler prediction"]);
