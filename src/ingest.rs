@@ -569,6 +569,7 @@ fn feed(
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();
     let mut done_bytes = 0;
+    let mut first_problem = None;
     for source in found {
         let mut records = sources::open(source)?;
         let mut report = SourceReport {
@@ -590,6 +591,8 @@ fn feed(
                 }
                 Err(problem) => {
                     report.invalid += 1;
+                    first_problem
+                        .get_or_insert_with(|| format!("{}:{problem}", source.path.display()));
                     if summary.problems.len() < PROBLEMS_LISTED {
                         summary
                             .problems
@@ -625,6 +628,15 @@ fn feed(
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    if summary.read == 0 && summary.skipped > 0 {
+        // Every record `--skip-invalid` passed over: indexing nothing would empty the index.
+        // (A stray unreadable file beside good ones is skipped and listed, as asked.)
+        bail!(
+            "no papers could be read: all {} records are invalid (the first: {}); nothing was changed",
+            summary.skipped,
+            first_problem.unwrap_or_default()
+        );
     }
     summary.bytes = total_bytes;
     summary.seconds = started.elapsed().as_secs_f64();

@@ -439,6 +439,27 @@ fn a_listing_with_no_papers_changes_nothing() {
             ));
         assert_eq!(stats(dir.path()).documents, 30);
     }
+    // Nor does a run every record of which `--skip-invalid` passes over.
+    let bad = dir.path().join("bad.jsonl");
+    fs::write(&bad, "{\"id\": \"x\"}\nnot json\n").unwrap();
+    for extra in [
+        &["--skip-invalid"][..],
+        &["--skip-invalid", "--rebuild"][..],
+    ] {
+        cmd(dir.path())
+            .args(["--index", "idx", "index"])
+            .args(extra)
+            .arg(&bad)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "no papers could be read: all 2 records are invalid (the first: ",
+            ))
+            .stderr(predicates::str::contains(
+                "bad.jsonl:line 1: missing field `title`); nothing was changed",
+            ));
+        assert_eq!(stats(dir.path()).documents, 30);
+    }
     // A listing whose header says it holds none is what it says, not a cut one.
     fs::write(&cut, "| Total: 0\n\n").unwrap();
     cmd(dir.path())
