@@ -124,7 +124,7 @@ pub struct SimilarArgs {
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// Listings (.txt), JSON Lines (.jsonl, .jsonl.gz) or directories of them [default: ./corpus]
+    /// Listings (.txt), JSON Lines (.jsonl, .ndjson, .json), each maybe .gz, or directories of them (hidden files skipped) [default: ./corpus]
     #[arg(value_name = "SOURCES")]
     pub sources: Vec<PathBuf>,
 

@@ -7,7 +7,7 @@
 //! index: a later record with the same id replaces the earlier one.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use crate::analyzer;
 use crate::index::{self, IndexHome, Manifest, OpenError, SourceStamp, WriteLock};
 use crate::paper::Paper;
 use crate::schema::Fields;
-use crate::sources::{self, Source};
+use crate::sources::{self, Source, SourceKind};
 
 /// How a run treats what the index already holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -438,6 +438,7 @@ fn add_in_place(
     let searcher = previous.searcher();
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
+    same_listing_names_as_recorded(found, &previous.manifest.sources)?;
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
     let mut seen = HashSet::new();
     let mut summary = feed(found, total_bytes, opts, |paper| {
@@ -557,6 +558,53 @@ enum Outcome {
     Repeated,
 }
 
+/// Refuses two listings of one name in different folders (`2023/iclr.txt`, `2024/iclr.txt`):
+/// a listing's ids come from its file name (`iclr-1`, `iclr-2`, ...), so the second would
+/// silently replace the first one's papers.
+fn same_listing_names(found: &[Source]) -> Result<()> {
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    for source in found.iter().filter(|s| s.kind == SourceKind::Listing) {
+        match seen.insert(&source.venue, &source.path) {
+            Some(other) if !same_file(other, &source.path) => {
+                return Err(same_ids(other, source));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// As [`same_listing_names`] for `--add`: a listing of the name of one the index already
+/// holds, in another folder (one that was moved, and is gone from where it was, is the same).
+fn same_listing_names_as_recorded(found: &[Source], recorded: &[index::SourceStamp]) -> Result<()> {
+    for source in found.iter().filter(|s| s.kind == SourceKind::Listing) {
+        let other = recorded.iter().map(|r| r.path.as_path()).find(|p| {
+            sources::listing_venue(p).as_deref() == Some(source.venue.as_str())
+                && p.exists()
+                && !same_file(p, &source.path)
+        });
+        if let Some(other) = other {
+            return Err(same_ids(other, source));
+        }
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+fn same_ids(other: &Path, source: &Source) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} and {} would give their papers the same ids ({venue}-1, {venue}-2, ...: a listing's \
+         ids come from its file name); rename one of them; nothing was changed",
+        other.display(),
+        source.path.display(),
+        venue = source.venue
+    )
+}
+
 /// Streams every record of every source through `sink`, counting per source.
 /// `total_bytes` is [`input_bytes`] of `found`, for the progress bar.
 fn feed(
@@ -565,6 +613,7 @@ fn feed(
     opts: &IngestOptions,
     mut sink: impl FnMut(&Paper) -> Result<Outcome>,
 ) -> Result<IngestSummary> {
+    same_listing_names(found)?;
     let started = Instant::now();
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();

@@ -63,6 +63,14 @@ fn classify_name(name: &str) -> (String, Option<SourceKind>, bool) {
     (stem.to_owned(), kind, gzip)
 }
 
+/// The venue a file's papers take their ids from if it is a listing (by its name; `None` for
+/// a JSON Lines name, whose records carry their own ids).
+pub fn listing_venue(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy();
+    let (venue, kind, _) = classify_name(&name);
+    (kind != Some(SourceKind::JsonLines)).then_some(venue)
+}
+
 /// Expands files and directories into sources.
 ///
 /// A directory contributes its files with known extensions (`.txt`, `.jsonl`, `.ndjson`,

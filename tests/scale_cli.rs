@@ -471,6 +471,47 @@ fn a_listing_with_no_papers_changes_nothing() {
 }
 
 #[test]
+fn two_listings_of_one_name_are_refused_not_merged() {
+    let dir = TempDir::new().unwrap();
+    let listing = |year: &str| {
+        let folder = dir.path().join(year);
+        fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("iclr.txt");
+        fs::write(
+            &path,
+            format!("#1 Paper of {year}\n\nAuthor: Ann\n\nAbout {year}.\n"),
+        )
+        .unwrap();
+        path
+    };
+    let (a, b) = (listing("2023"), listing("2024"));
+    // Both ids would be iclr-1: the second paper would silently replace the first.
+    cmd(dir.path())
+        .args(["--index", "idx", "index"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "would give their papers the same ids (iclr-1, iclr-2, ...",
+        ))
+        .stderr(predicates::str::contains("2023/iclr.txt"))
+        .stderr(predicates::str::contains("2024/iclr.txt"));
+    assert!(!dir.path().join("idx").join("paperdex.json").exists());
+    // Nor by `--add` beside the one the index holds; the same file again is an update.
+    index(dir.path(), &[a.to_str().unwrap()]);
+    cmd(dir.path())
+        .args(["--index", "idx", "index", "--add"])
+        .arg(&b)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("2023/iclr.txt and "));
+    assert_eq!(found(dir.path(), "about"), ["iclr-1"]);
+    assert_eq!(found(dir.path(), "2023"), ["iclr-1"]);
+    let s = index(dir.path(), &["--add", a.to_str().unwrap()]);
+    assert_eq!((s.added, s.updated), (0, 1));
+}
+
+#[test]
 fn export_round_trips_through_a_new_index() {
     let dir = TempDir::new().unwrap();
     let a = corpus(dir.path(), "a.jsonl", "a", 60);
