@@ -386,8 +386,7 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
         ..Ranking::default()
     };
     let mut engine = Engine::new(opened.searcher(), opened.fields, ranking);
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(crate::output::stdout());
     let notes = |notes: &[String]| {
         for n in notes {
             eprintln!("paperdex: note: {n}");
@@ -520,8 +519,7 @@ fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
             words.join(" ")
         );
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(crate::output::stdout());
     print_hits(&mut out, &answer, args.json, args.color)
 }
 
@@ -551,8 +549,7 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
         ingest::ingest(home, &sources, &opts).map_err(|e| explain_write_failure(home, e))?;
     report_ingest(&summary, home);
     if args.json {
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
+        let mut out = crate::output::stdout();
         serde_json::to_writer(&mut out, &summary)?;
         writeln!(out)?;
     }
@@ -683,8 +680,7 @@ pub fn gather_stats(opened: &PaperIndex) -> Result<Stats> {
 fn stats(home: &IndexHome, args: &StatsArgs) -> Result<Status> {
     let opened = home.open().map_err(|e| open_error(home, e))?;
     let stats = gather_stats(&opened).map_err(|e| unreadable(home, &e))?;
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(crate::output::stdout());
     if args.json {
         serde_json::to_writer(&mut out, &stats)?;
         writeln!(out)?;
@@ -737,7 +733,7 @@ fn check(home: &IndexHome) -> Result<Status> {
             rebuild_hint(home)
         );
     }
-    let mut out = io::stdout().lock();
+    let mut out = crate::output::stdout();
     writeln!(
         out,
         "{}: {} papers in {} files; every file matches its checksum and every paper reads back",
@@ -752,10 +748,7 @@ fn check(home: &IndexHome) -> Result<Status> {
 fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
     let opened = home.open().map_err(|e| open_error(home, e))?;
     let written = match &args.output {
-        None => {
-            let stdout = io::stdout();
-            export::write_ndjson(&opened, &mut BufWriter::new(stdout.lock()))?
-        }
+        None => export::write_ndjson(&opened, &mut BufWriter::new(crate::output::stdout()))?,
         Some(path) => crate::output::write_file(path, |out| export::write_ndjson(&opened, out))?,
     };
     eprintln!(
@@ -932,8 +925,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         .context("writing the run file")?;
     }
     let s = &report.summary;
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(crate::output::stdout());
     if args.json {
         let v = serde_json::json!({
             "queries": s.queries,
@@ -1002,8 +994,7 @@ fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
     for p in &problems {
         eprintln!("paperdex: skipped {p}");
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::new(crate::output::stdout());
     if args.json {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;

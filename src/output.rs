@@ -26,6 +26,17 @@ pub fn write_file<T>(
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
 ) -> Result<T> {
     let shown = path.display();
+    // `-`, as for most tools, is standard output.
+    #[cfg(unix)]
+    if path == Path::new("-") {
+        let file = inherited(Path::new("/dev/stdout"))
+            .unwrap_or_else(|| Err(std::io::Error::other("no standard output")))
+            .context("cannot write to standard output")?;
+        let mut out = BufWriter::new(file);
+        let produced = write(&mut out).context("writing stdout")?;
+        out.flush().context("writing stdout")?;
+        return Ok(produced);
+    }
     // `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` name an open file, not a place: where the
     // shell sent stdout to a file (`>> log`), renaming over it would drop what it held.
     let names_an_open_file = path.starts_with("/dev") || path.starts_with("/proc");
@@ -54,6 +65,32 @@ pub fn write_file<T>(
             write_aside(&target, existing.ok().map(|m| m.permissions()), write)
                 .with_context(|| format!("writing {shown}"))
         }
+    }
+}
+
+/// Standard output, whose write errors say they are stdout's (`writing stdout: No space left
+/// on device`); a closed pipe keeps its kind, which ends a run quietly.
+pub struct Stdout(std::io::StdoutLock<'static>);
+
+pub fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(named)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(named)
+    }
+}
+
+fn named(e: std::io::Error) -> std::io::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        e
+    } else {
+        std::io::Error::new(e.kind(), format!("writing stdout: {e}"))
     }
 }
 
@@ -119,9 +156,13 @@ fn write_aside<T>(
                 .unwrap_or_else(|| fs::Permissions::from_mode(0o666)),
         );
     }
-    let tmp = builder
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let tmp = builder.tempfile_in(&dir).map_err(|e| {
+        // tempfile names its random file (`at path .../.paperdex-x1Y2z3.tmp`), which the user
+        // never asked for: the folder is what they can act on.
+        let cause = e.to_string();
+        let cause = cause.split(" at path ").next().unwrap_or(&cause);
+        anyhow::anyhow!("cannot create a file in {}: {cause}", dir.display())
+    })?;
     let mut out = BufWriter::new(tmp.as_file().try_clone()?);
     let produced = write(&mut out)?;
     out.flush()?;

@@ -1406,5 +1406,5 @@ fn check_with_a_full_stdout_is_a_write_error_not_a_damaged_index() {
         !err.contains("damaged") && !err.contains("panicked"),
         "{err}"
     );
-    assert!(err.contains("No space left"), "{err}");
+    assert!(err.contains("writing stdout: No space left"), "{err}");
 }

@@ -582,6 +582,26 @@ fn export_to_a_file() {
         .stdout(predicates::function::function(|out: &str| {
             out.lines().count() == 10
         }));
+    // `-` is stdout too, as for most tools, not a file named `-`.
+    cmd(dir.path())
+        .args(["--index", "idx", "export", "--output", "-"])
+        .assert()
+        .success()
+        .stdout(predicates::function::function(|out: &str| {
+            out.lines().count() == 10
+        }));
+    assert!(!dir.path().join("-").exists());
+    // A folder that is not there is named; the file paperdex writes aside is not.
+    cmd(dir.path())
+        .args(["--index", "idx", "export", "--output", "no/such/out.ndjson"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot create a file in no/such: No such file or directory",
+        ))
+        .stderr(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains(".tmp"),
+        ));
     // Where stdout is a file the shell appends to (`>> log`), the export goes after what the
     // file held, not over it.
     let log = dir.path().join("log.txt");
