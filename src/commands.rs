@@ -436,6 +436,22 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
     };
     notes(&answer.notes);
     let status = print_hits(&mut out, &answer, args.json, args.color)?;
+    if answer.hits.is_empty() && (args.offset > 0 || args.limit == 0) {
+        // An empty page is not "nothing matches": say how many do.
+        if let Ok((n, _)) = engine.count(&query, args.all) {
+            if n > 0 {
+                let page = if args.limit == 0 {
+                    "-n 0 shows none".to_string()
+                } else {
+                    format!("none from --offset {} on", args.offset)
+                };
+                let papers = crate::eval::plural(n, "paper", "papers");
+                let verb = if n == 1 { "matches" } else { "match" };
+                eprintln!("paperdex: {papers} {verb}; {page}");
+                return Ok(status);
+            }
+        }
+    }
     did_you_mean(&mut engine, &query);
     Ok(status)
 }

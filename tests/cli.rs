@@ -523,6 +523,32 @@ fn a_phrase_lights_up_its_words_only_where_they_stand_together() {
 }
 
 #[test]
+fn an_empty_page_says_how_many_papers_match() {
+    let dir = workdir();
+    let total = json_hits(&dir, &["learning", "-n", "100"]).len();
+    assert!(total > 1);
+    cmd(&dir)
+        .args(["search", "learning", "--offset", "1000"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(format!(
+            "paperdex: {total} papers match; none from --offset 1000 on\n"
+        ));
+    cmd(&dir)
+        .args(["search", "learning", "-n", "0"])
+        .assert()
+        .code(1)
+        .stderr(format!("paperdex: {total} papers match; -n 0 shows none\n"));
+    // Where nothing matches, nothing is said but what always is.
+    cmd(&dir)
+        .args(["search", "zzzqqq", "--offset", "5"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("match;").not());
+}
+
+#[test]
 fn a_boost_decides_which_word_counts_more() {
     let dir = workdir();
     let first = |q: &str| json_hits(&dir, &[q, "-n", "1"]).remove(0);
