@@ -166,6 +166,17 @@ impl<S: TokenStream> TokenStream for DottedITokenStream<S> {
     }
 }
 
+/// `text` lower-cased as the analyzers lower-case it, `İ` to `i` included (what a suggestion
+/// shows and what a typed word is looked up as).
+pub fn lowercase(text: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.contains(COMBINING_DOT) {
+        fold_dotted_i(&lower)
+    } else {
+        lower
+    }
+}
+
 /// `text` without the combining dots above that follow an `i`.
 fn fold_dotted_i(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

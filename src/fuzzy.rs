@@ -305,7 +305,7 @@ pub fn correction(
     min_papers: u64,
     spell: impl Fn(&str) -> tantivy::Result<Vec<String>>,
 ) -> tantivy::Result<Option<String>> {
-    let typed = word.to_lowercase();
+    let typed = analyzer::lowercase(word);
     let Some(term) = analyze(&typed) else {
         return Ok(None);
     };
@@ -419,7 +419,7 @@ pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::R
                     continue;
                 }
                 if let Some(word) = text.get(token.offset_from..token.offset_to) {
-                    let word = word.to_lowercase();
+                    let word = analyzer::lowercase(word);
                     if !found.contains(&word) {
                         found.push(word);
                     }

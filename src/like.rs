@@ -48,7 +48,7 @@ pub fn words(searcher: &Searcher, fields: &Fields, paper: &Paper) -> tantivy::Re
             };
             counts
                 .entry(token.text.clone())
-                .or_insert_with(|| (0, spelling.to_lowercase()))
+                .or_insert_with(|| (0, crate::analyzer::lowercase(spelling)))
                 .0 += 1;
         }
     }

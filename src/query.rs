@@ -905,6 +905,9 @@ pub struct Wanted {
     pub names: HashSet<String>,
     /// Author-name prefixes (`author:mall*`).
     pub name_prefixes: Vec<String>,
+    /// Author-name phrases (`author:"ankur mallick"`, `ankur-mall*`): one author's name must
+    /// hold them.
+    pub name_phrases: Vec<WantedPhrase>,
 }
 
 /// A phrase a query looks for, as its analyzed terms.
@@ -915,7 +918,7 @@ pub struct WantedPhrase {
     /// How far, in positions, the words may move from where the phrase puts them, all moves
     /// counted together (tantivy's and Lucene's slop).
     pub slop: u32,
-    /// The last term is a prefix (`"neural net*"`).
+    /// The last term is a prefix (`neural-net*`).
     pub prefix: bool,
 }
 
@@ -1249,8 +1252,18 @@ impl QueryBuilder {
                 &prose_terms
             } else {
                 names_terms = analyzer::terms(&mut self.names, text);
+                let phrase = names_terms.len() > 1
+                    && match leaf {
+                        Leaf::Word(_) => self.ranking.glue_words,
+                        _ => true,
+                    };
                 if positive {
                     match leaf {
+                        _ if phrase => wanted.name_phrases.push(WantedPhrase {
+                            terms: names_terms.clone(),
+                            slop,
+                            prefix: matches!(leaf, Leaf::Prefix(_)),
+                        }),
                         Leaf::Prefix(_) => wanted
                             .name_prefixes
                             .extend(names_terms.last().map(|(_, t)| t.clone())),
@@ -1346,7 +1359,7 @@ impl QueryBuilder {
         let token = analyzer::only_term(&mut self.prose, word)?;
         let word = word.get(token.offset_from..token.offset_to)?;
         let spelling = fuzzy::prose_correction(searcher, &self.fields, field, word, 1).ok()??;
-        let edits_made = fuzzy::distance(&word.to_lowercase(), &spelling);
+        let edits_made = fuzzy::distance(&analyzer::lowercase(word), &spelling);
         if edits_made > u32::from(edits) {
             return None;
         }

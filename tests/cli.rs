@@ -503,6 +503,46 @@ fn authors_match_with_and_without_accents_and_are_not_stemmed() {
 }
 
 #[test]
+fn turkish_dotted_i_is_found_highlighted_and_suggested_as_i() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("tr.jsonl");
+    fs::write(
+        &corpus,
+        concat!(
+            r#"{"id":"t1","title":"İstanbul earthquakes","authors":["İlker Demir","Rohan Desai"],"abstract":"Buildings in İstanbul and İzmir were studied."}"#,
+            "\n",
+            r#"{"id":"t2","title":"Other","authors":["Ann Lee"],"abstract":"Nothing."}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    cmd(&dir).arg("index").arg(&corpus).assert().code(0);
+    for q in ["istanbul", "izmir", "author:ilker", "author:İLKER"] {
+        assert_eq!(ids(&json_hits(&dir, &[q])), ["t1"], "{q}");
+    }
+    for typo in ["istanbol", "İstanbol"] {
+        cmd(&dir)
+            .args(["search", typo])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("did you mean `istanbul`?"));
+    }
+    // An author is marked where their name holds the query's name phrase or prefix, not a
+    // name that only shares its last word (`co-des*` is `co` then `des...`, not `Desai`).
+    let marked = |q: &str| {
+        let out = cmd(&dir)
+            .args(["search", q, "--color", "always"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(marked("author:ilker").contains("\x1b[1;31mİlker Demir\x1b[0m"));
+    assert!(marked("author:\"ilker demir\"").contains("\x1b[1;31mİlker Demir\x1b[0m"));
+    assert!(!marked("co-des* istanbul").contains("\x1b[1;31mRohan Desai"));
+    assert!(!marked("\"demir rohan\" istanbul").contains("\x1b[1;31mRohan"));
+}
+
+#[test]
 fn a_phrase_lights_up_its_words_only_where_they_stand_together() {
     let dir = workdir();
     let hits = json_hits(&dir, &["\"test data\""]);
