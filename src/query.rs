@@ -1220,24 +1220,13 @@ impl QueryBuilder {
             Vec::new()
         };
         if positive {
-            let phrase = prose_terms.len() > 1
-                && match leaf {
-                    Leaf::Word(_) => self.ranking.glue_words,
-                    _ => true,
-                };
-            match leaf {
-                _ if phrase => wanted.phrases.push(WantedPhrase {
-                    terms: prose_terms.clone(),
-                    slop,
-                    prefix: matches!(leaf, Leaf::Prefix(_)),
-                }),
-                Leaf::Prefix(_) => wanted
-                    .prose_prefixes
-                    .extend(prose_terms.last().map(|(_, t)| t.clone())),
-                _ => wanted
-                    .prose
-                    .extend(prose_terms.iter().map(|(_, t)| t.clone())),
-            }
+            let glue = self.ranking.glue_words;
+            let shown = (
+                &mut wanted.prose,
+                &mut wanted.prose_prefixes,
+                &mut wanted.phrases,
+            );
+            want(leaf, &prose_terms, slop, glue, shown);
         }
         for &(field, is_prose) in targets {
             // The title is also in the ranking field: its own clause only adds weight.
@@ -1252,25 +1241,14 @@ impl QueryBuilder {
                 &prose_terms
             } else {
                 names_terms = analyzer::terms(&mut self.names, text);
-                let phrase = names_terms.len() > 1
-                    && match leaf {
-                        Leaf::Word(_) => self.ranking.glue_words,
-                        _ => true,
-                    };
                 if positive {
-                    match leaf {
-                        _ if phrase => wanted.name_phrases.push(WantedPhrase {
-                            terms: names_terms.clone(),
-                            slop,
-                            prefix: matches!(leaf, Leaf::Prefix(_)),
-                        }),
-                        Leaf::Prefix(_) => wanted
-                            .name_prefixes
-                            .extend(names_terms.last().map(|(_, t)| t.clone())),
-                        _ => wanted
-                            .names
-                            .extend(names_terms.iter().map(|(_, t)| t.clone())),
-                    }
+                    let glue = self.ranking.glue_words;
+                    let shown = (
+                        &mut wanted.names,
+                        &mut wanted.name_prefixes,
+                        &mut wanted.name_phrases,
+                    );
+                    want(leaf, &names_terms, slop, glue, shown);
                 }
                 &names_terms
             };
@@ -1531,6 +1509,36 @@ impl Alt {
             }
             Alt::Query(q) => q,
         }
+    }
+}
+
+/// Records what a leaf the user wants found asks to be shown, as one field's analyzed `terms`:
+/// several terms of a phrase (or of a word the ranking glues) as that phrase, a prefix's last
+/// term as a prefix, the terms of a word wherever they stand.
+fn want(
+    leaf: &Leaf,
+    terms: &[(usize, String)],
+    slop: u32,
+    glue_words: bool,
+    (loose, prefixes, phrases): (
+        &mut HashSet<String>,
+        &mut Vec<String>,
+        &mut Vec<WantedPhrase>,
+    ),
+) {
+    let phrase = terms.len() > 1
+        && match leaf {
+            Leaf::Word(_) => glue_words,
+            _ => true,
+        };
+    match leaf {
+        _ if phrase => phrases.push(WantedPhrase {
+            terms: terms.to_vec(),
+            slop,
+            prefix: matches!(leaf, Leaf::Prefix(_)),
+        }),
+        Leaf::Prefix(_) => prefixes.extend(terms.last().map(|(_, t)| t.clone())),
+        _ => loose.extend(terms.iter().map(|(_, t)| t.clone())),
     }
 }
 
