@@ -121,7 +121,7 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
         return Err("field `id` is empty".to_owned());
     }
     let Some(title) = raw.title else {
-        return Err("missing field `title`".to_owned());
+        return Err("missing or null field `title`".to_owned());
     };
     let mut abstract_text = raw.abstract_text.or(raw.text).unwrap_or_default();
     if abstract_text == NO_SUMMARY {
@@ -360,24 +360,40 @@ impl<'de> Visitor<'de> for AuthorName {
     }
 }
 
-/// A year: an integer, or a string holding one (`"2024"`).
+/// A year: an integer from 1 to 9999, or a string holding one (`"2024"`), or a whole float
+/// (`2024.0`, as pandas writes a year column that has gaps).
 struct YearVisitor;
+
+const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
 
 impl<'de> Visitor<'de> for YearVisitor {
     type Value = Option<i64>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("field `year` to be an integer")
+        f.write_str("field `year` to be a year from 1 to 9999")
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v))
+        if YEARS.contains(&v) {
+            Ok(Some(v))
+        } else {
+            Err(E::invalid_value(de::Unexpected::Signed(v), &self))
+        }
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        i64::try_from(v)
-            .map(Some)
-            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        match i64::try_from(v) {
+            Ok(v) if YEARS.contains(&v) => Ok(Some(v)),
+            _ => Err(E::invalid_value(de::Unexpected::Unsigned(v), &self)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && (1.0..=9999.0).contains(&v) {
+            Ok(Some(v as i64))
+        } else {
+            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+        }
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -385,9 +401,10 @@ impl<'de> Visitor<'de> for YearVisitor {
         if v.is_empty() {
             return Ok(None);
         }
-        v.parse()
-            .map(Some)
-            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        match v.parse::<i64>() {
+            Ok(year) if YEARS.contains(&year) => Ok(Some(year)),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -449,6 +466,23 @@ mod tests {
         assert_eq!(p.venue, "stem");
         assert_eq!(p.abstract_text, "Alterations.");
         assert!(p.authors.is_empty());
+    }
+
+    #[test]
+    fn years_are_whole_numbers_from_1_to_9999() {
+        for (text, year) in [("2024", 2024), ("\"2024\"", 2024), ("2024.0", 2024)] {
+            let record = format!(r#"{{"id": "1", "title": "T", "year": {text}}}"#);
+            assert_eq!(one(&record).year, Some(year), "{text}");
+        }
+        assert_eq!(one(r#"{"id": "1", "title": "T", "year": null}"#).year, None);
+        for text in ["-5", "0", "12345", "2024.5", "\"-5\""] {
+            let record = format!(r#"{{"id": "1", "title": "T", "year": {text}}}"#);
+            let err = one_error(&record);
+            assert!(
+                err.message.contains("a year from 1 to 9999"),
+                "{text}: {err}"
+            );
+        }
     }
 
     #[test]
