@@ -7,7 +7,7 @@
 //! index: a later record with the same id replaces the earlier one.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -325,6 +325,7 @@ fn build_aside(
     found: &[Source],
     opts: &IngestOptions,
 ) -> Result<IngestSummary> {
+    same_listing_names(found, &[])?;
     // Counted against the index being replaced, so that a run dropping papers says how many.
     let old_ids = match &previous {
         Some(p) if opts.mode == Mode::Replace => live_id_hashes(&p.searcher(), &p.fields)?,
@@ -438,7 +439,7 @@ fn add_in_place(
     let searcher = previous.searcher();
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
-    same_listing_names_as_recorded(found, &previous.manifest.sources)?;
+    same_listing_names(found, &previous.manifest.sources)?;
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
     let mut seen = HashSet::new();
     let mut summary = feed(found, total_bytes, opts, |paper| {
@@ -558,51 +559,37 @@ enum Outcome {
     Repeated,
 }
 
-/// Refuses two listings of one name in different folders (`2023/iclr.txt`, `2024/iclr.txt`):
-/// a listing's ids come from its file name (`iclr-1`, `iclr-2`, ...), so the second would
-/// silently replace the first one's papers.
-fn same_listing_names(found: &[Source]) -> Result<()> {
-    let mut seen: HashMap<&str, &Path> = HashMap::new();
+/// Refuses two listings of one name in different folders (`2023/iclr.txt`, `2024/iclr.txt`),
+/// among `found` or beside one the index holds (`recorded`, for `--add`; one that was moved,
+/// and is gone from where it was, is the same listing): a listing's ids come from its file name
+/// (`iclr-1`, `iclr-2`, ...), so the second would silently replace the first one's papers.
+fn same_listing_names(found: &[Source], recorded: &[index::SourceStamp]) -> Result<()> {
+    let mut seen: Vec<(String, &Path)> = recorded
+        .iter()
+        .filter(|r| r.path.exists())
+        .filter_map(|r| Some((sources::listing_venue(&r.path)?, r.path.as_path())))
+        .collect();
     for source in found.iter().filter(|s| s.kind == SourceKind::Listing) {
-        match seen.insert(&source.venue, &source.path) {
-            Some(other) if !same_file(other, &source.path) => {
-                return Err(same_ids(other, source));
-            }
-            _ => {}
+        let other = seen
+            .iter()
+            .find(|(venue, path)| *venue == source.venue && !same_file(path, &source.path));
+        if let Some((_, other)) = other {
+            bail!(
+                "{} and {} would give their papers the same ids ({venue}-1, {venue}-2, ...: a \
+                 listing's ids come from its file name); rename one of them; nothing was changed",
+                other.display(),
+                source.path.display(),
+                venue = source.venue
+            );
         }
-    }
-    Ok(())
-}
-
-/// As [`same_listing_names`] for `--add`: a listing of the name of one the index already
-/// holds, in another folder (one that was moved, and is gone from where it was, is the same).
-fn same_listing_names_as_recorded(found: &[Source], recorded: &[index::SourceStamp]) -> Result<()> {
-    for source in found.iter().filter(|s| s.kind == SourceKind::Listing) {
-        let other = recorded.iter().map(|r| r.path.as_path()).find(|p| {
-            sources::listing_venue(p).as_deref() == Some(source.venue.as_str())
-                && p.exists()
-                && !same_file(p, &source.path)
-        });
-        if let Some(other) = other {
-            return Err(same_ids(other, source));
-        }
+        seen.push((source.venue.clone(), &source.path));
     }
     Ok(())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
-}
-
-fn same_ids(other: &Path, source: &Source) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{} and {} would give their papers the same ids ({venue}-1, {venue}-2, ...: a listing's \
-         ids come from its file name); rename one of them; nothing was changed",
-        other.display(),
-        source.path.display(),
-        venue = source.venue
-    )
+    use std::fs::canonicalize;
+    a == b || matches!((canonicalize(a), canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Streams every record of every source through `sink`, counting per source.
@@ -613,7 +600,6 @@ fn feed(
     opts: &IngestOptions,
     mut sink: impl FnMut(&Paper) -> Result<Outcome>,
 ) -> Result<IngestSummary> {
-    same_listing_names(found)?;
     let started = Instant::now();
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();

@@ -25,38 +25,36 @@ pub fn write_file<T>(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
 ) -> Result<T> {
-    let shown = path.display();
     // `-`, as for most tools, is standard output.
-    #[cfg(unix)]
-    if path == Path::new("-") {
-        let file = inherited(Path::new("/dev/stdout"))
-            .unwrap_or_else(|| Err(std::io::Error::other("no standard output")))
-            .context("cannot write to standard output")?;
-        let mut out = BufWriter::new(file);
-        let produced = write(&mut out).context("writing stdout")?;
-        out.flush().context("writing stdout")?;
-        return Ok(produced);
-    }
+    let shown = if path == Path::new("-") {
+        "stdout".to_string()
+    } else {
+        path.display().to_string()
+    };
     // `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` name an open file, not a place: where the
     // shell sent stdout to a file (`>> log`), renaming over it would drop what it held.
     let names_an_open_file = path.starts_with("/dev") || path.starts_with("/proc");
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => bail!("cannot write {shown}: it is a directory"),
-        Ok(meta) if !meta.is_file() || names_an_open_file => {
-            let file = match inherited(path) {
-                Some(file) => file,
-                None => OpenOptions::new()
-                    .write(true)
-                    .append(meta.is_file())
-                    .open(path),
-            }
-            .with_context(|| format!("cannot write {shown}"))?;
+    let metadata = fs::metadata(path);
+    let in_place = match (inherited(path), &metadata) {
+        (Some(file), _) => Some(file),
+        (None, Ok(meta)) if meta.is_dir() => bail!("cannot write {shown}: it is a directory"),
+        (None, Ok(meta)) if !meta.is_file() || names_an_open_file => Some(
+            OpenOptions::new()
+                .write(true)
+                .append(meta.is_file())
+                .open(path),
+        ),
+        (None, _) => None,
+    };
+    match (in_place, metadata) {
+        (Some(file), _) => {
+            let file = file.with_context(|| format!("cannot write {shown}"))?;
             let mut out = BufWriter::new(file);
             let produced = write(&mut out).with_context(|| format!("writing {shown}"))?;
             out.flush().with_context(|| format!("writing {shown}"))?;
             Ok(produced)
         }
-        existing => {
+        (None, existing) => {
             // A link is followed to the file it names, which a dangling link makes.
             let target = match fs::canonicalize(path) {
                 Ok(real) if existing.is_ok() => real,
@@ -101,7 +99,7 @@ fn named(e: std::io::Error) -> std::io::Error {
 fn inherited(path: &Path) -> Option<std::io::Result<File>> {
     use std::os::fd::AsFd;
     let fd = match path.to_str()? {
-        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => {
+        "-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => {
             std::io::stdout().as_fd().try_clone_to_owned()
         }
         "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => {

@@ -359,18 +359,21 @@ impl<'q> Lexer<'q> {
             return Ok(at);
         }
         let Some(value) = boost_value(&rest[..len]) else {
-            // `^` that is not quite a boost (`10^12`, a lone `^`): text, as pasted math is.
-            self.note(
-                at,
-                &format!(
-                    "`{}` taken as plain text (a boost is `^N`, N from 0 to {MAX_BOOST})",
-                    shorten(&q[at..end])
-                ),
-            );
+            self.not_a_boost(at, end);
             return Ok(at);
         };
         self.toks.push((Tok::Boost(value), at..end));
         Ok(end)
+    }
+
+    /// `^` that is not quite a boost (`x^T`, `10^5000`, a lone `^`) in `start..end`: text, as
+    /// pasted math is, and said so.
+    fn not_a_boost(&mut self, start: usize, end: usize) {
+        let text = shorten(&self.query[start..end]).into_owned();
+        self.note(
+            start,
+            &format!("`{text}` taken as plain text (a boost is `^N` after a word, phrase or group, N from 0 to {MAX_BOOST})"),
+        );
     }
 
     fn phrase(&mut self, start: usize) -> Result<usize, QueryError> {
@@ -506,13 +509,7 @@ impl<'q> Lexer<'q> {
                 self.plain_word(start, start + caret)?;
                 return self.boost(start + caret);
             }
-            self.note(
-                start,
-                &format!(
-                    "`{}` taken as plain text (a boost is `word^N`, N from 0 to {MAX_BOOST})",
-                    shorten(word)
-                ),
-            );
+            self.not_a_boost(start, end);
         }
         self.plain_word(start, end)
     }
@@ -970,9 +967,16 @@ impl QueryBuilder {
         let mut wanted = Wanted::default();
         // The whole query may be one union of terms, ranked by `TermUnion`'s MaxScore; a
         // union nested in another query is left to tantivy, which only pages through it.
+        // A lone word, boosted or not, is such a union too.
         let query = match expr {
             Expr::Or(items) => self.boolean(items, Occur::Should, &mut wanted, true, true),
-            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, &mut wanted, true, true),
+            Expr::Leaf { .. } | Expr::Boost(..) => self.boolean(
+                std::slice::from_ref(expr),
+                Occur::Should,
+                &mut wanted,
+                true,
+                true,
+            ),
             other => self.expr(other, &mut wanted, true),
         }?;
         let plain_terms = if self.ranking.feedback.is_some() {
@@ -1024,7 +1028,7 @@ impl QueryBuilder {
 
     fn expr(&mut self, expr: &Expr, wanted: &mut Wanted, positive: bool) -> Option<Box<dyn Query>> {
         match expr {
-            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, wanted, positive, false),
+            Expr::Leaf { scope, leaf, .. } => self.leaf(*scope, leaf, wanted, positive),
             Expr::Not(inner) => {
                 // A lone negation matches everything but what it names.
                 let q = self.expr(inner, wanted, false)?;
@@ -1131,13 +1135,11 @@ impl QueryBuilder {
         leaf: &Leaf,
         wanted: &mut Wanted,
         positive: bool,
-        union: bool,
     ) -> Option<Box<dyn Query>> {
         let mut alternatives = self.leaf_alternatives(scope, leaf, wanted, positive);
         match alternatives.len() {
             0 => None,
             1 => alternatives.pop().map(Alt::into_query),
-            _ if union => Some(or(alternatives)),
             _ => Some(Box::new(BooleanQuery::new(
                 alternatives
                     .into_iter()

@@ -461,18 +461,9 @@ fn missing_candidates(expr: &Expr, out: &mut Vec<(Scope, String, std::ops::Range
         } => {
             // A word analysis splits (`Stragglr-detection`) is searched as its parts, so each
             // part is corrected on its own (where the span is the word as written).
-            let mut parts = Vec::new();
-            let mut start = None;
-            for (i, c) in w.char_indices().chain([(w.len(), ' ')]) {
-                match (c.is_alphanumeric(), start) {
-                    (true, None) => start = Some(i),
-                    (false, Some(from)) => {
-                        parts.push(from..i);
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
+            let parts: Vec<_> = crate::snippet::alphanumeric_runs_from(w, 0)
+                .map(|(run, _)| run)
+                .collect();
             if parts.len() > 1 && span.len() == w.len() {
                 for part in parts {
                     let at = span.start + part.start..span.start + part.end;

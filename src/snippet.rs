@@ -144,35 +144,30 @@ impl Matcher {
         if w.names.is_empty() && w.name_prefixes.is_empty() && w.name_phrases.is_empty() {
             return Vec::new();
         }
+        let wanted_name = |w: &Wanted, name: &str| {
+            w.names.contains(name) || w.name_prefixes.iter().any(|p| name.starts_with(p.as_str()))
+        };
         let mut found = Vec::new();
         for (i, author) in authors.iter().enumerate() {
-            if !self.wanted.name_phrases.is_empty() {
+            let holds = if self.wanted.name_phrases.is_empty() {
+                // The common case, every plain word: no name list to build.
+                let mut stream = self.words.token_stream(author);
+                let mut holds = false;
+                while !holds && stream.next().is_some() {
+                    holds = wanted_name(&self.wanted, &stream.token().text);
+                }
+                holds
+            } else {
                 let names: Vec<String> = analyzer::terms(&mut self.words, author)
                     .into_iter()
                     .map(|(_, t)| t)
                     .collect();
-                if self
-                    .wanted
-                    .name_phrases
-                    .iter()
-                    .any(|phrase| holds_phrase(&names, phrase))
-                {
-                    found.push(i);
-                    continue;
-                }
-            }
-            let mut stream = self.words.token_stream(author);
-            while let Some(token) = stream.next() {
-                if self.wanted.names.contains(&token.text)
-                    || self
-                        .wanted
-                        .name_prefixes
-                        .iter()
-                        .any(|p| token.text.starts_with(p.as_str()))
-                {
-                    found.push(i);
-                    break;
-                }
+                let w = &self.wanted;
+                w.name_phrases.iter().any(|p| holds_phrase(&names, p))
+                    || names.iter().any(|name| wanted_name(w, name))
+            };
+            if holds {
+                found.push(i);
             }
         }
         found
@@ -593,7 +588,7 @@ const BYTE_CLASS: [u8; 256] = {
 
 /// Byte ranges of the maximal runs of alphanumeric chars from byte `at` (a char boundary) on, as
 /// tantivy's SimpleTokenizer splits, each with whether it is all ASCII.
-fn alphanumeric_runs_from(text: &str, at: usize) -> Runs<'_> {
+pub(crate) fn alphanumeric_runs_from(text: &str, at: usize) -> Runs<'_> {
     Runs { text, at }
 }
 
@@ -616,7 +611,7 @@ fn word_begin(text: &str, mut at: usize) -> usize {
     at
 }
 
-struct Runs<'a> {
+pub(crate) struct Runs<'a> {
     text: &'a str,
     at: usize,
 }
