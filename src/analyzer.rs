@@ -9,8 +9,8 @@ use std::mem;
 
 use rust_stemmers::{Algorithm, Stemmer as SnowballStemmer};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer, TokenizerManager,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
 };
 
 /// Name of the analyzer for prose (titles, abstracts): folded and stemmed.
@@ -22,7 +22,15 @@ pub const NAMES: &str = "paperdex_names";
 /// 2: text and queries composed (NFC) and soft hyphens dropped before analysis, so an index of
 /// decomposed text (`nai` + `ve` terms) is rebuilt rather than missed by composed queries.
 /// 3: the dotted capital `İ` folds to `i` (lower-casing makes it `i` and a combining dot).
-pub const ANALYZER_VERSION: u32 = 3;
+/// 4: a field's values indexed [`VALUE_GAP`] positions apart, so that a sloppy phrase no longer
+/// matches across two copies of the title, from the title into the abstract or across authors.
+pub const ANALYZER_VERSION: u32 = 4;
+
+/// Positions left between two values of one field (the copies of the title and the abstract in
+/// the ranking field; two authors), as Elasticsearch's `position_increment_gap` (100 there too):
+/// no phrase a person types has that much slop, so none matches across values. tantivy itself
+/// leaves one position, which only stops phrases without slop.
+pub const VALUE_GAP: usize = 100;
 
 /// Tokens longer than this many bytes are dropped: they are base64 blobs or URLs glued together,
 /// never words a person searches for, and they bloat the term dictionary.
@@ -31,33 +39,38 @@ pub const MAX_TOKEN_BYTES: usize = 64;
 /// Analyzer for prose: split on non-alphanumerics, drop over-long tokens, lower-case, fold accents
 /// and typographic punctuation to ASCII, then the English Snowball stemmer.
 pub fn prose() -> TextAnalyzer {
-    prose_with(EnglishStemmer::default())
+    prose_with(EnglishStemmer::default()).build()
 }
 
 /// [`prose`] for an index writer: the same terms, with stems memoized per indexing thread and
-/// field (a fixed 512 KiB each, which a query's short-lived analyzer should not pay for).
+/// field (a fixed 512 KiB each, which a query's short-lived analyzer should not pay for), each
+/// value's positions starting [`VALUE_GAP`] after the previous value's.
 pub fn prose_for_indexing() -> TextAnalyzer {
     prose_with(EnglishStemmer::memoized())
+        .filter(ValueGap)
+        .build()
 }
 
-fn prose_with(stemmer: EnglishStemmer) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(DottedIFolder)
-        .filter(stemmer)
-        .build()
+fn prose_with(stemmer: EnglishStemmer) -> TextAnalyzerBuilder<impl Tokenizer> {
+    names_with().filter(stemmer)
 }
 
 /// Analyzer for author names: as [`prose`] without stemming (`Jones` must not match `Jone`).
 pub fn names() -> TextAnalyzer {
+    names_with().build()
+}
+
+/// [`names`] for an index writer: each author's positions [`VALUE_GAP`] after the previous one's.
+pub fn names_for_indexing() -> TextAnalyzer {
+    names_with().filter(ValueGap).build()
+}
+
+fn names_with() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(DottedIFolder)
-        .build()
 }
 
 /// Registers both analyzers under their names. Must run on every index open: tantivy does not
@@ -67,10 +80,12 @@ pub fn register(manager: &TokenizerManager) {
     manager.register(NAMES, names());
 }
 
-/// As [`register`], with the indexing variant of [`prose`]: for the index a writer writes into.
+/// As [`register`], with the indexing variants: for the index a writer writes into. Queries
+/// never analyze through an index's registry (they use [`prose`] and [`names`] directly), and
+/// their phrases are relative, so the shift [`ValueGap`] adds is never seen by a query.
 pub fn register_for_indexing(manager: &TokenizerManager) {
     manager.register(PROSE, prose_for_indexing());
-    manager.register(NAMES, names());
+    manager.register(NAMES, names_for_indexing());
 }
 
 /// The analyzed terms of `text`, in order, with their positions.
@@ -154,6 +169,66 @@ impl<S: TokenStream> TokenStream for DottedITokenStream<S> {
         if !text.is_ascii() && text.contains(COMBINING_DOT) {
             *text = fold_dotted_i(text);
         }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// Shifts every token of a value [`VALUE_GAP`] positions on. tantivy starts each value of a
+/// field one position after the previous value's last token, plus its tokens' own positions, so
+/// this opens a gap of `VALUE_GAP + 1` between values (and before the first, which is harmless).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ValueGap;
+
+impl TokenFilter for ValueGap {
+    type Tokenizer<T: Tokenizer> = ValueGapFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ValueGapFilter<T> {
+        ValueGapFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct ValueGapFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for ValueGapFilter<T> {
+    type TokenStream<'a> = ValueGapTokenStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ValueGapTokenStream {
+            tail: self.inner.token_stream(text),
+            shifted: false,
+        }
+    }
+}
+
+pub struct ValueGapTokenStream<S> {
+    tail: S,
+    /// Whether the token the tokenizer reuses holds a shifted position: the tokenizer counts
+    /// the next position from it, so the shift is taken back before it does.
+    shifted: bool,
+}
+
+impl<S: TokenStream> TokenStream for ValueGapTokenStream<S> {
+    fn advance(&mut self) -> bool {
+        if self.shifted {
+            self.tail.token_mut().position -= VALUE_GAP;
+            self.shifted = false;
+        }
+        if !self.tail.advance() {
+            return false;
+        }
+        self.tail.token_mut().position += VALUE_GAP;
+        self.shifted = true;
         true
     }
 
@@ -436,10 +511,28 @@ mod tests {
                     generalization generalizations Café naïve x y 2024 IL-6";
         let mut plain = prose();
         let mut memoized = prose_for_indexing();
-        let expected = terms(&mut plain, text);
+        let expected = shifted(terms(&mut plain, text));
         for _ in 0..3 {
             assert_eq!(terms(&mut memoized, text), expected);
         }
+    }
+
+    /// `terms` as an indexing analyzer gives them: [`VALUE_GAP`] positions on.
+    fn shifted(terms: Vec<(usize, String)>) -> Vec<(usize, String)> {
+        terms.into_iter().map(|(p, t)| (p + VALUE_GAP, t)).collect()
+    }
+
+    #[test]
+    fn indexing_analyzers_differ_from_query_ones_only_by_the_value_gap() {
+        let text = "Bo Deep, Ann-Marie Lee and İsmail Çelik";
+        assert_eq!(
+            terms(&mut names_for_indexing(), text),
+            shifted(terms(&mut names(), text))
+        );
+        assert_eq!(
+            terms(&mut prose_for_indexing(), text),
+            shifted(terms(&mut prose(), text))
+        );
     }
 
     #[test]
@@ -451,7 +544,7 @@ mod tests {
             .collect();
         let mut plain = prose();
         let mut memoized = prose_for_indexing();
-        let expected = terms(&mut plain, &text);
+        let expected = shifted(terms(&mut plain, &text));
         assert_eq!(terms(&mut memoized, &text), expected);
         assert_eq!(terms(&mut memoized, &text), expected);
     }

@@ -221,34 +221,96 @@ fn disk_is_full(dir: &Path) -> bool {
 /// `remove`: a search says on stderr that its sources changed and searches it as it is. An index
 /// of another paperdex version is rebuilt from its recorded sources, since it cannot be searched.
 pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
-    let inputs = match home.open() {
+    let fallback = match plan(home)? {
+        Plan::Search(opened, note) => {
+            if let Some(note) = note {
+                eprintln!("{note}");
+            }
+            return Ok(*opened);
+        }
+        Plan::Build { fallback, .. } => fallback,
+    };
+    let opts = IngestOptions {
+        mode: Mode::Rebuild,
+        skip_invalid: true,
+        ..IngestOptions::default()
+    };
+    // Planned again under the write lock: another search may have built it meanwhile, or an
+    // `--add` or `remove` changed it, which a build from what was read before would undo.
+    let built = ingest::ingest_if(home, &opts, || {
+        Ok(match plan(home)? {
+            Plan::Search(_, note) => {
+                if let Some(note) = note {
+                    eprintln!("{note}");
+                }
+                None
+            }
+            Plan::Build { inputs, why, .. } => {
+                eprintln!("{why}");
+                Some(inputs)
+            }
+        })
+    });
+    match built {
+        Ok(summary) => {
+            for p in summary.iter().flat_map(|s| &s.problems) {
+                eprintln!("paperdex: warning: skipped {p}");
+            }
+        }
+        Err(e) if fallback => {
+            eprintln!("paperdex: warning: could not rebuild, searching the old index: {e:#}")
+        }
+        Err(e) => return Err(e),
+    }
+    home.open()
+        .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()))
+}
+
+/// What a search does with an index home, as it stands.
+enum Plan {
+    /// Search the index as it is, after saying `note` on stderr.
+    Search(Box<PaperIndex>, Option<String>),
+    /// Build it from `inputs`, saying `why`; `fallback`: an index to search if the build fails.
+    Build {
+        inputs: Vec<PathBuf>,
+        why: String,
+        fallback: bool,
+    },
+}
+
+fn plan(home: &IndexHome) -> Result<Plan> {
+    match home.open() {
         Ok(opened) => {
+            if let Some(corpus) = moved_corpus(home, &opened.manifest) {
+                return Ok(Plan::Build {
+                    why: format!(
+                        "paperdex: the index in {} was built from {}, which is gone; rebuilding it from {DEFAULT_CORPUS}/",
+                        home.dir.display(),
+                        opened.manifest.inputs[0].display()
+                    ),
+                    inputs: vec![corpus],
+                    fallback: true,
+                });
+            }
             let changes = home.changes(&opened.manifest);
             if changes.is_empty() {
-                return Ok(opened);
+                return Ok(Plan::Search(Box::new(opened), None));
             }
             let rebuild = is_default_home(home)
                 && !opened.manifest.papers_removed
                 && changes.rebuild_loses_nothing();
             if !rebuild {
-                eprintln!("{}", changed_sources_note(home, &opened.manifest, &changes));
-                return Ok(opened);
+                let note = changed_sources_note(home, &opened.manifest, &changes);
+                return Ok(Plan::Search(Box::new(opened), Some(note)));
             }
-            let inputs = opened.manifest.inputs.clone();
-            eprintln!(
-                "paperdex: sources changed since the index in {} was built; rebuilding it",
-                home.dir.display()
-            );
-            drop(opened);
-            match rebuild_quietly(home, &inputs) {
-                Ok(()) => {}
-                Err(e) => eprintln!(
-                    "paperdex: warning: could not rebuild, searching the old index: {e:#}"
+            Ok(Plan::Build {
+                inputs: opened.manifest.inputs.clone(),
+                why: format!(
+                    "paperdex: sources changed since the index in {} was built; rebuilding it",
+                    home.dir.display()
                 ),
-            }
-            return home
-                .open()
-                .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()));
+                fallback: true,
+            })
         }
         Err(OpenError::Missing) => {
             let corpus = Path::new(DEFAULT_CORPUS);
@@ -258,11 +320,14 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
                     home.dir.display()
                 );
             }
-            eprintln!(
-                "paperdex: no index in {}; building it from {DEFAULT_CORPUS}/",
-                home.dir.display()
-            );
-            vec![corpus.to_path_buf()]
+            Ok(Plan::Build {
+                inputs: vec![corpus.to_path_buf()],
+                why: format!(
+                    "paperdex: no index in {}; building it from {DEFAULT_CORPUS}/",
+                    home.dir.display()
+                ),
+                fallback: false,
+            })
         }
         Err(OpenError::Format { found }) => {
             let inputs = home.recorded_inputs();
@@ -280,17 +345,33 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
                     rebuild_hint(home)
                 );
             }
-            eprintln!(
-                "paperdex: the index in {} was built by another paperdex version; rebuilding it",
-                home.dir.display()
-            );
-            inputs
+            Ok(Plan::Build {
+                inputs,
+                why: format!(
+                    "paperdex: the index in {} was built by another paperdex version; rebuilding it",
+                    home.dir.display()
+                ),
+                fallback: false,
+            })
         }
-        Err(e @ OpenError::Broken(_)) => return Err(open_error(home, e)),
+        Err(e @ OpenError::Broken(_)) => Err(open_error(home, e)),
+    }
+}
+
+/// The default index follows `corpus/` where it is: built from a `corpus` directory that is gone
+/// (the project folder was moved or renamed), it is rebuilt from the one beside it now rather
+/// than frozen with the papers of then. `None` for any other index.
+fn moved_corpus(home: &IndexHome, manifest: &Manifest) -> Option<PathBuf> {
+    let [recorded] = manifest.inputs.as_slice() else {
+        return None;
     };
-    rebuild_quietly(home, &inputs)?;
-    home.open()
-        .map_err(|e| anyhow!("cannot open the index in {}: {e}", home.dir.display()))
+    let corpus = Path::new(DEFAULT_CORPUS);
+    let moved = recorded.file_name() == Some(corpus.as_os_str())
+        && !recorded.exists()
+        && corpus.is_dir()
+        && !manifest.papers_removed
+        && is_default_home(home);
+    moved.then(|| corpus.to_path_buf())
 }
 
 /// Whether `home` is the default index, `index/` in the working directory.
@@ -353,20 +434,6 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
         what.join("; "),
         sources.join(" "),
     )
-}
-
-/// A build on behalf of `search`: keeps what is valid and warns about the rest.
-fn rebuild_quietly(home: &IndexHome, inputs: &[PathBuf]) -> Result<()> {
-    let opts = IngestOptions {
-        mode: Mode::Rebuild,
-        skip_invalid: true,
-        ..IngestOptions::default()
-    };
-    let summary = ingest::ingest(home, inputs, &opts)?;
-    for p in &summary.problems {
-        eprintln!("paperdex: warning: skipped {p}");
-    }
-    Ok(())
 }
 
 /// The error for an index that failed while being read.

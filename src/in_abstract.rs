@@ -7,9 +7,9 @@
 //! title's: the copies of the title account for the rest.
 //!
 //! Invariant: [`InAbstract`] matches the papers whose abstract holds the leaf, scoring nothing;
-//! callers pair it with the same leaf on the ranking field, which scores. Exact for words and
-//! prefixes, and for phrases without slop; a sloppy phrase may also match across the end of one
-//! copy of the title and the start of the next (tantivy leaves one position between values).
+//! callers pair it with the same leaf on the ranking field, which scores. Exact for words,
+//! prefixes and phrases with a slop below [`crate::analyzer::VALUE_GAP`], the positions between
+//! one copy of the title and the next (a phrase with that much slop may match across them).
 
 use std::fmt;
 
@@ -316,5 +316,14 @@ mod tests {
         assert_eq!(found(&index, &f, sloppy), [1, 2]);
         assert_eq!(found(&index, &f, Leaf::Prefix("fore".into())), [0]);
         assert_eq!(found(&index, &f, Leaf::Prefix("net".into())), [1, 2]);
+    }
+
+    #[test]
+    fn a_sloppy_phrase_across_two_copies_of_the_title_is_not_in_the_abstract() {
+        // The ranking field holds "network neural" twice, then the abstract: `neural network`
+        // with slop 1 would find the first copy's `neural` beside the second copy's `network`.
+        let (index, f) = index(&[("Network neural", "Trees."), ("Trees", "Neural nets.")]);
+        let sloppy = Leaf::Terms(vec![(0, "neural".into()), (1, "network".into())], 1);
+        assert!(found(&index, &f, sloppy).is_empty());
     }
 }

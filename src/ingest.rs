@@ -222,7 +222,43 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
     let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
     let found = sources::discover(&inputs)?;
     let lock = home.lock()?;
-    let previous = match home.open() {
+    locked(home, &lock, &inputs, &found, opts)
+}
+
+/// A build a search starts, of an index missing, stale or of another format: what it is built
+/// from is decided by `inputs_now` once the write lock is held, so that a build, `--add` or
+/// `remove` that finished while this one waited for the lock is neither repeated nor undone.
+/// `Ok(None)`: `inputs_now` found nothing left to build.
+pub fn ingest_if(
+    home: &IndexHome,
+    opts: &IngestOptions,
+    inputs_now: impl FnOnce() -> Result<Option<Vec<PathBuf>>>,
+) -> Result<Option<IngestSummary>> {
+    let lock = home.lock()?;
+    let Some(inputs) = inputs_now()? else {
+        return Ok(None);
+    };
+    let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
+    let found = sources::discover(&inputs)?;
+    locked(home, &lock, &inputs, &found, opts).map(Some)
+}
+
+fn locked(
+    home: &IndexHome,
+    lock: &WriteLock,
+    inputs: &[PathBuf],
+    found: &[Source],
+    opts: &IngestOptions,
+) -> Result<IngestSummary> {
+    let opened = if opts.mode == Mode::Rebuild {
+        // `--rebuild` is how a damaged index is replaced, and tantivy, which trusts its files,
+        // may panic while opening a damaged one.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| home.open()))
+            .unwrap_or_else(|_| Err(OpenError::Broken(anyhow::anyhow!("its files are damaged"))))
+    } else {
+        home.open()
+    };
+    let previous = match opened {
         Ok(p) => Some(p),
         Err(OpenError::Missing) => None,
         // `--rebuild` replaces whatever is there; re-indexing replaces an index of another
@@ -244,14 +280,14 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
     };
     match (opts.mode, previous) {
         (Mode::Add, Some(previous)) => {
-            let added = add_in_place(home, &lock, previous, &inputs, &found, opts);
+            let added = add_in_place(home, lock, previous, inputs, found, opts);
             if added.is_err() {
                 // An in-place update that failed leaves uncommitted files behind; free them.
-                let _ = home.collect_garbage(&lock);
+                let _ = home.collect_garbage(lock);
             }
             added
         }
-        (_, previous) => build_aside(home, &lock, previous, &inputs, &found, opts),
+        (_, previous) => build_aside(home, lock, previous, inputs, found, opts),
     }
 }
 
@@ -340,6 +376,9 @@ fn build_aside(
         None => HashSet::new(),
     };
     drop(previous);
+    // Taken before the sources are read: a file changed while it is read then differs from its
+    // stamp, and the next search says so, rather than the index passing for up to date.
+    let sources = stamps(found)?;
     let (generation, path) = home.new_generation(lock)?;
     let result = (|| {
         let (index, fields) = index::create_tantivy(&path)?;
@@ -388,7 +427,7 @@ fn build_aside(
         format: index::FORMAT_VERSION,
         generation,
         inputs: inputs.to_vec(),
-        sources: stamps(found)?,
+        sources,
         built_at: index::unix_now(),
         paperdex_version: env!("CARGO_PKG_VERSION").to_string(),
         papers_removed: false,
@@ -440,6 +479,8 @@ fn add_in_place(
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
     same_listing_names(found, &previous.manifest.sources)?;
+    // Before reading, as in `build_aside`.
+    let stamped = stamps(found)?;
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
     let mut seen = HashSet::new();
     let mut summary = feed(found, total_bytes, opts, |paper| {
@@ -467,7 +508,7 @@ fn add_in_place(
             manifest.inputs.push(input.clone());
         }
     }
-    for stamp in stamps(found)? {
+    for stamp in stamped {
         manifest.sources.retain(|s| s.path != stamp.path);
         manifest.sources.push(stamp);
     }

@@ -279,6 +279,31 @@ fn field_scopes_tell_the_title_from_the_abstract() {
 }
 
 #[test]
+fn a_sloppy_phrase_never_reaches_across_a_title_an_abstract_or_two_authors() {
+    // "Drift detection" then "Stream ...": the title's last word and the abstract's first are
+    // as near as two words can be, and so are one author's last name and the next one's first.
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "split", "title": "Learning under drift",
+                           "abstract": "Detection of shifts in streams.",
+                           "authors": ["Ann Lee", "Bo Deep"]}),
+        serde_json::json!({"id": "whole", "title": "Drift and its detection",
+                           "abstract": "Learning, then streams.",
+                           "authors": ["Lee Bo"]}),
+    ]);
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    // Within one value, slop still works as in Lucene.
+    assert_eq!(found("\"drift detection\"~2"), ["whole"]);
+    // From the title into the abstract, and from one copy of the title to the next (the
+    // ranking field holds the title twice: "... under drift | learning under ...").
+    assert_eq!(found("\"drift detection\"~5"), ["whole"]);
+    assert!(found("\"drift learning\"~2").is_empty());
+    assert_eq!(found("\"learning drift\"~8"), ["split"]);
+    // Across two authors.
+    assert_eq!(found("author:\"lee bo\"~3"), ["whole"]);
+    assert_eq!(found("author:\"lee bo\""), ["whole"]);
+}
+
+#[test]
 fn year_filters_the_words_beside_it_and_never_changes_a_score() {
     let papers = [
         ("a", 2019, "Data drift in streams"),

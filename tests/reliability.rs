@@ -980,6 +980,112 @@ fn second_index_run_waits_for_the_first_and_says_so() {
     assert_eq!(generations(&dir.path().join("index")).len(), 1);
 }
 
+/// Holds `dir`'s write lock, as another paperdex would, and starts `args` in `dir`, returning once
+/// it says it is waiting for the lock; the rest of its stderr is left to read.
+fn started_waiting(dir: &Path, args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
+    let mut child = std_cmd(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("waiting for it to finish") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "{args:?} never waited"
+        );
+    }
+    (child, err)
+}
+
+#[test]
+fn a_search_waiting_to_rebuild_decides_again_once_it_may() {
+    let dir = workdir();
+    cmd(dir.path()).arg("index").assert().code(0);
+    let listing = dir.path().join("corpus/mlsys-2022.txt");
+    let original = fs::read(&listing).unwrap();
+    let modified = fs::metadata(&listing).unwrap().modified().unwrap();
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("index/paperdex.lock"))
+        .unwrap();
+
+    // The listing changed, so a search means to rebuild; by the time it may, the listing is as
+    // the index has it again (as after another search's rebuild): it searches, building nothing.
+    fs::write(&listing, [original.as_slice(), b"\n"].concat()).unwrap();
+    lock.lock().unwrap();
+    let (search, mut err) = started_waiting(dir.path(), &["search", "--count", "drift"]);
+    fs::write(&listing, &original).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&listing)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    lock.unlock().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let out = search.wait_with_output().unwrap();
+    assert!(out.status.success(), "{rest}");
+    assert!(!rest.contains("rebuilding"), "{rest}");
+
+    // The reviewer's case: an `--add` that gets the lock first is kept by the rebuild after it,
+    // whichever runs first.
+    let before = snapshot(dir.path(), "index").unwrap().papers.documents;
+    synthetic_corpus(&dir.path().join("more.jsonl"), "m", 300, 7);
+    fs::write(&listing, [original.as_slice(), b"\n"].concat()).unwrap();
+    lock.lock().unwrap();
+    let (search, _) = started_waiting(dir.path(), &["search", "--count", "drift"]);
+    let (add, _) = started_waiting(dir.path(), &["index", "--add", "more.jsonl"]);
+    lock.unlock().unwrap();
+    assert!(add.wait_with_output().unwrap().status.success());
+    assert!(search.wait_with_output().unwrap().status.success());
+    let after = snapshot(dir.path(), "index").unwrap();
+    assert_eq!(after.papers.documents, before + 300);
+    cmd(dir.path())
+        .args(["search", "--count", "id:m0"])
+        .assert()
+        .code(0)
+        .stdout("1\n");
+}
+
+#[test]
+fn the_default_index_follows_its_corpus_when_the_project_folder_moves() {
+    let parent = TempDir::new().unwrap();
+    let first = parent.path().join("first");
+    fs::create_dir_all(first.join("corpus")).unwrap();
+    fs::write(first.join("corpus/mlsys-2022.txt"), common::SEED).unwrap();
+    cmd(&first)
+        .args(["search", "--count", "drift"])
+        .assert()
+        .code(0);
+    let moved = parent.path().join("moved");
+    fs::rename(&first, &moved).unwrap();
+    let listing = moved.join("corpus/mlsys-2022.txt");
+    let added =
+        "\n#26 Zebra stripes as a benchmark\n\nAuthors: Ann Zebra\n\nZebras, stripes and drift.\n";
+    fs::write(&listing, [common::SEED, added].concat()).unwrap();
+    let out = cmd(&moved)
+        .args(["search", "--count", "zebra"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("which is gone; rebuilding it from corpus/"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{err}");
+    // From then on it follows the corpus where it is now.
+    let out = cmd(&moved)
+        .args(["search", "--count", "zebra"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("rebuilding"), "{}", stderr(&out));
+}
+
 /// Searches in a loop while `child` indexes; every answer must be `old` or `new`.
 fn search_while(dir: &Path, mut child: Child, old: &(u64, String), new: &(u64, String)) -> usize {
     let mut seen = 0;
