@@ -106,6 +106,48 @@ pub fn only_term(analyzer: &mut TextAnalyzer, word: &str) -> Option<Token> {
     stream.next().is_none().then_some(token)
 }
 
+/// Endings of English words, for [`prefix_stems`]: what a word starting with a typed prefix may
+/// go on with, where stemming cuts into the prefix itself (`optimiz` + `ation` stems to `optim`).
+const ENDINGS: &[&str] = &[
+    "", "e", "s", "es", "ed", "ing", "ings", "er", "ers", "est", "ly", "y", "ies", "ied", "ion",
+    "ions", "ation", "ations", "ational", "ative", "ator", "ate", "ates", "ated", "ating",
+    "ization", "izations", "ize", "izes", "ized", "izing", "izer", "izers", "isation", "ise",
+    "ised", "ising", "al", "ally", "ality", "ity", "ities", "ic", "ics", "ical", "ically", "ism",
+    "ist", "ists", "istic", "ive", "ively", "iveness", "ivity", "ous", "ously", "ful", "fully",
+    "fulness", "less", "ness", "ment", "ments", "able", "ably", "ability", "ible", "ibility",
+    "ance", "ence", "ences", "ant", "ent", "ency", "ancy", "ement",
+];
+
+/// The stems of words starting with `prefix` (folded, not stemmed) that do not start with it
+/// themselves: a prefix query matches every term starting with the prefix, and these too. The
+/// index holds stems, and a word's stem may be shorter than what was typed of it (`optimiz*`:
+/// `optimization`, `optimizer` and `optimized` are all `optim`; `running*`: `run`). Found by
+/// stemming the prefix completed with each common English ending, also where the prefix
+/// already ends with the ending's first letters (`optimiza` + `tion`). Sorted, deduplicated.
+pub fn prefix_stems(prefix: &str) -> Vec<String> {
+    let stemmer = Stemmer::default();
+    let mut stems: Vec<String> = Vec::new();
+    let mut word = String::with_capacity(prefix.len() + 16);
+    for ending in ENDINGS {
+        for (cut, _) in ending.char_indices().chain([(ending.len(), ' ')]) {
+            let (typed, rest) = ending.split_at(cut);
+            if !prefix.ends_with(typed) || (cut > 0 && rest.is_empty()) {
+                continue;
+            }
+            word.clear();
+            word.push_str(prefix);
+            word.push_str(rest);
+            let stem = stemmer.stem(&word);
+            if !stem.starts_with(prefix) && !stem.is_empty() {
+                stems.push(stem.into_owned());
+            }
+        }
+    }
+    stems.sort_unstable();
+    stems.dedup();
+    stems
+}
+
 /// The English Snowball stemmer, for code that stems words one at a time (highlighting) and
 /// must agree with [`prose`] exactly.
 pub struct Stemmer(SnowballStemmer);
@@ -503,6 +545,35 @@ mod tests {
             words(&mut a, &format!("graph {blob} data")),
             ["graph", "data"]
         );
+    }
+
+    #[test]
+    fn a_prefix_reaches_the_stems_that_stemming_cut_into_it() {
+        assert_eq!(prefix_stems("optimiz"), ["optim"]);
+        assert!(prefix_stems("optimiza").contains(&"optim".to_string()));
+        assert!(prefix_stems("running").contains(&"run".to_string()));
+        assert!(prefix_stems("generaliz").contains(&"general".to_string()));
+        assert!(prefix_stems("probabilit").contains(&"probabl".to_string()));
+        assert!(prefix_stems("networks").contains(&"network".to_string()));
+        // A prefix that every word starting with it keeps needs nothing more.
+        assert!(
+            prefix_stems("graph").is_empty(),
+            "{:?}",
+            prefix_stems("graph")
+        );
+        // Each word starting with the prefix stems to a term starting with it or listed.
+        let text = include_str!("../corpus/mlsys-2022.txt");
+        let stemmer = Stemmer::default();
+        for word in words(&mut names(), text) {
+            for cut in (3..word.len()).filter(|&c| word.is_char_boundary(c)) {
+                let prefix = &word[..cut];
+                let stem = stemmer.stem(&word);
+                assert!(
+                    stem.starts_with(prefix) || prefix_stems(prefix).contains(&stem.to_string()),
+                    "{prefix}* misses {word} ({stem})"
+                );
+            }
+        }
     }
 
     #[test]

@@ -25,8 +25,9 @@ use crate::ingest::TITLE_WEIGHT;
 pub enum Leaf {
     /// Analyzed terms at their positions: one term is a word, more are a phrase.
     Terms(Vec<(usize, String)>, u32),
-    /// An analyzed word prefix.
-    Prefix(String),
+    /// A word prefix (folded), with the stems of words starting with it that do not
+    /// ([`crate::analyzer::prefix_stems`]).
+    Prefix(String, Vec<String>),
 }
 
 /// The papers whose abstract holds `leaf`; see the module's documentation.
@@ -85,7 +86,7 @@ impl InAbstract {
                     terms.iter().map(|(p, t)| (*p, t.as_str())).collect();
                 self.collect(reader, &terms, *slop, &mut docs)?;
             }
-            Leaf::Prefix(prefix) => {
+            Leaf::Prefix(prefix, stems) => {
                 let inverted = reader.inverted_index(self.text)?;
                 let mut stream = inverted
                     .terms()
@@ -101,7 +102,7 @@ impl InAbstract {
                         words.push(word.to_string());
                     }
                 }
-                for word in &words {
+                for word in words.iter().chain(stems) {
                     self.collect(reader, &[(0, word.as_str())], 0, &mut docs)?;
                 }
                 docs.sort_unstable();
@@ -314,8 +315,14 @@ mod tests {
         assert_eq!(found(&index, &f, phrase), [1]);
         let sloppy = Leaf::Terms(vec![(0, "neural".into()), (1, "network".into())], 3);
         assert_eq!(found(&index, &f, sloppy), [1, 2]);
-        assert_eq!(found(&index, &f, Leaf::Prefix("fore".into())), [0]);
-        assert_eq!(found(&index, &f, Leaf::Prefix("net".into())), [1, 2]);
+        assert_eq!(
+            found(&index, &f, Leaf::Prefix("fore".into(), Vec::new())),
+            [0]
+        );
+        assert_eq!(
+            found(&index, &f, Leaf::Prefix("net".into(), Vec::new())),
+            [1, 2]
+        );
     }
 
     #[test]

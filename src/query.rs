@@ -574,9 +574,28 @@ struct Parser<'q> {
     pos: usize,
     all: bool,
     notes: Vec<String>,
+    /// Groups, signs and fields open around the token being parsed.
+    nesting: usize,
+    /// Where [`MAX_NESTING`] was passed, if it was.
+    too_deep: Option<Range<usize>>,
 }
 
+/// Groups, signs, `NOT`s and fields inside one another a query may hold. Each level is a level
+/// of recursion, here and in every pass over the query, and a query generated a thousand levels
+/// deep would overflow the stack; Elasticsearch refuses deep queries too.
+pub const MAX_NESTING: usize = 100;
+
 impl Parser<'_> {
+    /// Enters one more level at `span`; `false` (and the error noted) past [`MAX_NESTING`].
+    fn enter(&mut self, span: &Range<usize>) -> bool {
+        if self.nesting >= MAX_NESTING {
+            self.too_deep.get_or_insert_with(|| span.clone());
+            return false;
+        }
+        self.nesting += 1;
+        true
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos).map(|(t, _)| t)
     }
@@ -691,11 +710,21 @@ impl Parser<'_> {
                     self.note(&span, "`NOT` with nothing after it ignored");
                     return None;
                 }
-                self.parse_unary(depth).map(|e| Expr::Not(Box::new(e)))
+                if !self.enter(&span) {
+                    return None;
+                }
+                let operand = self.parse_unary(depth);
+                self.nesting -= 1;
+                operand.map(|e| Expr::Not(Box::new(e)))
             }
             Tok::Plus => {
                 self.pos += 1;
-                self.parse_unary(depth).map(|e| Expr::Required(Box::new(e)))
+                if !self.enter(&span) {
+                    return None;
+                }
+                let operand = self.parse_unary(depth);
+                self.nesting -= 1;
+                operand.map(|e| Expr::Required(Box::new(e)))
             }
             _ => self.parse_primary(depth, Scope::Any),
         }
@@ -750,15 +779,32 @@ impl Parser<'_> {
             Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
             Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
             Tok::Fuzzy(w, edits) => leaf(Leaf::Fuzzy(w, edits)),
-            Tok::Field(inner) => self.parse_primary(depth, inner),
+            Tok::Field(inner) => {
+                if !self.enter(&span) {
+                    return None;
+                }
+                let operand = self.parse_primary(depth, inner);
+                self.nesting -= 1;
+                operand
+            }
             Tok::Open => {
+                if !self.enter(&span) {
+                    return None;
+                }
                 let inner = self.parse_or(depth + 1);
+                self.nesting -= 1;
                 if self.peek() == Some(&Tok::Close) {
                     self.pos += 1;
                 } else {
                     self.note(&span, "unbalanced `(` ignored");
                 }
                 inner.map(|e| {
+                    // `(NOT a) OR b`: the group is the papers without `a`, as boolean logic (and
+                    // Elasticsearch) has it, not an exclusion of the query around it.
+                    let e = match e {
+                        Expr::Not(_) => Expr::And(vec![e]),
+                        e => e,
+                    };
                     if scope == Scope::Any {
                         e
                     } else {
@@ -827,14 +873,26 @@ pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
         pos: 0,
         all,
         notes,
+        nesting: 0,
+        too_deep: None,
     };
     let mut items = Vec::new();
-    while parser.pos < parser.toks.len() {
+    while parser.pos < parser.toks.len() && parser.too_deep.is_none() {
         match parser.parse_or(0) {
             Some(e) => items.push(e),
             // A token no rule consumes (a stray `)` inside): skip it.
             None => parser.pos += 1,
         }
+    }
+    if let Some(at) = parser.too_deep {
+        return Err(QueryError {
+            query: query.to_string(),
+            column: column(query, at.start),
+            width: query[at].chars().count(),
+            message: format!(
+                "groups, signs, `NOT`s and fields nested more than {MAX_NESTING} deep"
+            ),
+        });
     }
     let expr = flatten(items, if all { Expr::And } else { Expr::Or });
     Ok(Parsed {
@@ -1076,11 +1134,12 @@ impl QueryBuilder {
                 (rest, years) => rest.or(years),
             };
         }
-        // Function words are dropped only beside other words: `the` alone is still searched.
-        let plain_words = items.iter().filter(|e| is_any_word(e)).count();
+        // Function words are dropped only beside something else to search for (a word, a
+        // phrase, a field, a group): `the` alone is still searched, `the -drift` too.
+        let searched = items.iter().filter(|e| is_searched(e)).count();
         let mut clauses: Vec<(Occur, Alt)> = Vec::new();
         for item in items {
-            if self.ranking.drop_stopwords && plain_words > 1 && is_stopword_leaf(item) {
+            if self.ranking.drop_stopwords && searched > 1 && is_stopword_leaf(item) {
                 continue;
             }
             let (occur, inner, pos) = match item {
@@ -1216,19 +1275,46 @@ impl QueryBuilder {
             Leaf::Years(..) | Leaf::Fuzzy(..) => return Vec::new(),
         };
         // The ranking field and the title share the prose analyzer: analyzed once for both.
-        let prose_terms = if targets.iter().any(|&(_, is_prose)| is_prose) {
+        let mut prose_terms = if targets.iter().any(|&(_, is_prose)| is_prose) {
             analyzer::terms(&mut self.prose, text)
         } else {
             Vec::new()
         };
+        // The parts of a split word are words beside each other: `state-of-the-art` is `state
+        // art`, as `state of the art` is, and `model's` is `model`.
+        if matches!(leaf, Leaf::Word(_))
+            && prose_terms.len() > 1
+            && self.ranking.drop_stopwords
+            && !self.ranking.glue_words
+        {
+            let function = function_parts(&mut self.names, text);
+            if prose_terms.iter().any(|(p, _)| !function.contains(p)) {
+                prose_terms.retain(|(p, _)| !function.contains(p));
+            }
+        }
+        // A prefix of one word finds every word starting with it, as typed: `running*` is not
+        // `run*`, and `optimiz*` also finds `optimization`, whose stem is `optim`.
+        let prose_prefix = match leaf {
+            Leaf::Prefix(_) if prose_terms.len() == 1 => analyzer::only_term(&mut self.names, text)
+                .map(|t| {
+                    let stems = analyzer::prefix_stems(&t.text);
+                    (t.text, stems)
+                }),
+            _ => None,
+        };
         if positive {
-            let glue = self.ranking.glue_words;
-            let shown = (
-                &mut wanted.prose,
-                &mut wanted.prose_prefixes,
-                &mut wanted.phrases,
-            );
-            want(leaf, &prose_terms, slop, glue, shown);
+            if let Some((prefix, stems)) = &prose_prefix {
+                wanted.prose_prefixes.push(prefix.clone());
+                wanted.prose.extend(stems.iter().cloned());
+            } else {
+                let glue = self.ranking.glue_words;
+                let shown = (
+                    &mut wanted.prose,
+                    &mut wanted.prose_prefixes,
+                    &mut wanted.phrases,
+                );
+                want(leaf, &prose_terms, slop, glue, shown);
+            }
         }
         for &(field, is_prose) in targets {
             // The title is also in the ranking field: its own clause only adds weight.
@@ -1257,7 +1343,12 @@ impl QueryBuilder {
             let q: Box<dyn Query> =
                 match (leaf, terms.len()) {
                     (_, 0) => continue,
-                    (Leaf::Prefix(_), 1) => Box::new(PrefixQuery::new(field, &terms[0].1)),
+                    (Leaf::Prefix(_), 1) => match &prose_prefix {
+                        Some((prefix, stems)) if is_prose => {
+                            Box::new(PrefixQuery::with_stems(field, prefix, stems))
+                        }
+                        _ => Box::new(PrefixQuery::new(field, &terms[0].1)),
+                    },
                     (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
                         terms
                             .iter()
@@ -1295,9 +1386,12 @@ impl QueryBuilder {
                 };
             let q = if scope == Scope::Abstract {
                 let must_hold = match leaf {
-                    Leaf::Prefix(_) if terms.len() == 1 => {
-                        in_abstract::Leaf::Prefix(terms[0].1.clone())
-                    }
+                    Leaf::Prefix(_) if terms.len() == 1 => match &prose_prefix {
+                        Some((prefix, stems)) => {
+                            in_abstract::Leaf::Prefix(prefix.clone(), stems.clone())
+                        }
+                        None => in_abstract::Leaf::Prefix(terms[0].1.clone(), Vec::new()),
+                    },
                     // A phrase ending in a prefix: its whole words must be in the abstract.
                     Leaf::Prefix(_) => {
                         in_abstract::Leaf::Terms(terms[..terms.len() - 1].to_vec(), 0)
@@ -1600,6 +1694,21 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
     ))
 }
 
+/// The positions of the function words of `text` (as [`analyzer::terms`] numbers them): stop
+/// words, and the `s` of a possessive (`model's`).
+fn function_parts(names: &mut TextAnalyzer, text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stream = names.token_stream(text);
+    while let Some(token) = stream.next() {
+        let possessive =
+            token.text == "s" && text[..token.offset_from].ends_with(['\'', '\u{2019}']);
+        if possessive || is_stopword(&token.text) {
+            out.push(token.position);
+        }
+    }
+    out
+}
+
 pub(crate) fn is_stopword(word: &str) -> bool {
     STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
@@ -1642,29 +1751,32 @@ fn is_plain_word(expr: &Expr) -> bool {
     )
 }
 
+/// A function word of prose (`title:(the drift)` too, but never an author's name: `An`).
 fn is_stopword_leaf(expr: &Expr) -> bool {
     matches!(
         expr,
-        Expr::Leaf { scope: Scope::Any, leaf: Leaf::Word(w) | Leaf::Fuzzy(w, _), .. }
-            if is_stopword(w)
-    )
-}
-
-/// A word of any field, fuzzy or not: what a function word can stand beside and be dropped.
-fn is_any_word(expr: &Expr) -> bool {
-    matches!(
-        expr,
         Expr::Leaf {
-            scope: Scope::Any,
-            leaf: Leaf::Word(_) | Leaf::Fuzzy(..),
+            scope: Scope::Any | Scope::Title | Scope::Abstract,
+            leaf: Leaf::Word(w) | Leaf::Fuzzy(w, _),
             ..
-        }
+        } if is_stopword(w)
     )
 }
 
-/// Every term of a field that starts with a prefix, matched with a constant score (as Lucene
-/// scores prefix queries). Walks the term dictionary with a byte automaton: compiling a regex
-/// for the same job costs more than the search.
+/// Something a group searches for, beside which a function word is dropped: anything but an
+/// exclusion or a `year:` filter.
+fn is_searched(expr: &Expr) -> bool {
+    match expr {
+        Expr::Not(_) => false,
+        Expr::Required(inner) | Expr::Boost(inner, _) => is_searched(inner),
+        e => !is_year(e),
+    }
+}
+
+/// Every term of a field that starts with a prefix, and any of a few exact terms besides (the
+/// stems of words starting with the prefix that stemming cut short: [`analyzer::prefix_stems`]),
+/// matched with a constant score (as Lucene scores prefix queries). Walks the term dictionary
+/// with a byte automaton: compiling a regex for the same job costs more than the search.
 #[derive(Debug, Clone)]
 pub struct PrefixQuery {
     field: Field,
@@ -1673,12 +1785,27 @@ pub struct PrefixQuery {
 
 impl PrefixQuery {
     pub fn new(field: Field, prefix: &str) -> PrefixQuery {
+        PrefixQuery::with_stems(field, prefix, &[])
+    }
+
+    /// Also matching `stems` exactly (only the first [`MAX_PREFIX_STEMS`]).
+    pub fn with_stems(field: Field, prefix: &str, stems: &[String]) -> PrefixQuery {
         PrefixQuery {
             field,
-            prefix: Arc::new(Prefix(prefix.as_bytes().to_vec())),
+            prefix: Arc::new(Prefix {
+                prefix: prefix.as_bytes().to_vec(),
+                exact: stems
+                    .iter()
+                    .take(MAX_PREFIX_STEMS)
+                    .map(|s| s.as_bytes().to_vec())
+                    .collect(),
+            }),
         }
     }
 }
+
+/// Exact terms a [`Prefix`] can also accept: one bit of its state each.
+pub const MAX_PREFIX_STEMS: usize = 64;
 
 impl Query for PrefixQuery {
     fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
@@ -1689,36 +1816,51 @@ impl Query for PrefixQuery {
     }
 }
 
-/// Accepts the byte strings that start with `.0`. State: how many prefix bytes matched so far,
-/// or `None` once a byte differed.
+/// Accepts the byte strings that start with `prefix` or equal one of `exact`. State: how many
+/// bytes were read, whether they all follow `prefix` so far, and which of `exact` they follow.
 #[derive(Debug)]
-pub struct Prefix(Vec<u8>);
+pub struct Prefix {
+    prefix: Vec<u8>,
+    exact: Vec<Vec<u8>>,
+}
 
 impl Automaton for Prefix {
-    type State = Option<usize>;
+    type State = (usize, bool, u64);
 
-    fn start(&self) -> Option<usize> {
-        Some(0)
+    fn start(&self) -> Self::State {
+        let all = match self.exact.len() {
+            0 => 0,
+            n => u64::MAX >> (64 - n.min(64)),
+        };
+        (0, true, all)
     }
 
-    fn is_match(&self, state: &Option<usize>) -> bool {
-        *state == Some(self.0.len())
+    fn is_match(&self, &(read, along, exact): &Self::State) -> bool {
+        (along && read >= self.prefix.len())
+            || self
+                .exact
+                .iter()
+                .enumerate()
+                .any(|(i, e)| exact & (1 << i) != 0 && e.len() == read)
     }
 
-    fn can_match(&self, state: &Option<usize>) -> bool {
-        state.is_some()
+    fn can_match(&self, &(_, along, exact): &Self::State) -> bool {
+        along || exact != 0
     }
 
-    fn will_always_match(&self, state: &Option<usize>) -> bool {
-        *state == Some(self.0.len())
+    fn will_always_match(&self, &(read, along, _): &Self::State) -> bool {
+        along && read >= self.prefix.len()
     }
 
-    fn accept(&self, state: &Option<usize>, byte: u8) -> Option<usize> {
-        match *state {
-            Some(n) if n == self.0.len() => Some(n),
-            Some(n) if self.0[n] == byte => Some(n + 1),
-            _ => None,
+    fn accept(&self, &(read, along, exact): &Self::State, byte: u8) -> Self::State {
+        let along = along && self.prefix.get(read).is_none_or(|&b| b == byte);
+        let mut next = 0;
+        for (i, e) in self.exact.iter().enumerate() {
+            if exact & (1 << i) != 0 && e.get(read) == Some(&byte) {
+                next |= 1 << i;
+            }
         }
+        (read + 1, along, next)
     }
 }
 
@@ -2195,16 +2337,28 @@ mod tests {
 
     #[test]
     fn prefix_automaton_accepts_exactly_the_words_starting_with_it() {
-        let p = Prefix(b"grap".to_vec());
-        let run = |w: &[u8]| {
+        let p = Prefix {
+            prefix: b"grap".to_vec(),
+            exact: Vec::new(),
+        };
+        let run = |p: &Prefix, w: &[u8]| {
             let mut state = p.start();
             for &b in w {
                 state = p.accept(&state, b);
             }
             p.is_match(&state)
         };
-        assert!(run(b"grap") && run(b"graph") && run(b"graphs"));
-        assert!(!run(b"gra") && !run(b"agraph") && !run(b"grip"));
+        assert!(run(&p, b"grap") && run(&p, b"graph") && run(&p, b"graphs"));
+        assert!(!run(&p, b"gra") && !run(&p, b"agraph") && !run(&p, b"grip"));
+        // And the stems of words starting with it that stemming cut short, exactly.
+        let p = Prefix {
+            prefix: b"optimiz".to_vec(),
+            exact: vec![b"optim".to_vec(), b"op".to_vec()],
+        };
+        assert!(run(&p, b"optimiz") && run(&p, b"optimizee") && run(&p, b"optim"));
+        assert!(run(&p, b"op"));
+        assert!(!run(&p, b"opt") && !run(&p, b"optima") && !run(&p, b"optimi"));
+        assert!(!run(&p, b"o") && !run(&p, b"optims"));
     }
 
     #[test]

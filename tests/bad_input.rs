@@ -214,6 +214,49 @@ fn hostile_queries_search_or_exit_2_never_panic() {
 }
 
 #[test]
+fn queries_nested_past_a_hundred_levels_are_refused_and_up_to_it_are_searched() {
+    let dir = workdir();
+    cmd(&dir).arg("index").assert().code(0);
+    let nested =
+        |open: &str, close: &str, n: usize| format!("{}drift{}", open.repeat(n), close.repeat(n));
+    for deep in [
+        nested("NOT ", "", 101),
+        nested("(", ")", 101),
+        nested("-(", ")", 60),
+        nested("title:(", ")", 101),
+        nested("NOT ", "", 5000),
+        nested("(", ")", 10_000),
+    ] {
+        cmd(&dir)
+            .args(["search", "--", &deep])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("nested more than 100 deep"))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    // At the limit every command that reads a query still answers.
+    for ok in [
+        nested("(", ")", 100),
+        nested("+", "", 100),
+        nested("NOT ", "", 100),
+    ] {
+        for args in [
+            vec!["search", "--json", "--"],
+            vec!["search", "--count", "--"],
+            vec!["search", "--explain", "--"],
+        ] {
+            let out = cmd(&dir).args(&args).arg(&ok).output().unwrap();
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?} {ok}");
+        }
+    }
+    cmd(&dir)
+        .args(["search", "--count", "--", &nested("(", ")", 100)])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty().not());
+}
+
+#[test]
 fn bad_options_are_usage_errors() {
     let dir = workdir();
     cmd(&dir)

@@ -279,6 +279,89 @@ fn field_scopes_tell_the_title_from_the_abstract() {
 }
 
 #[test]
+fn a_prefix_finds_every_word_starting_with_it_as_typed() {
+    let papers = [
+        (
+            "opt",
+            "Compilers",
+            "Optimization of loops, and an optimizer for them.",
+        ),
+        ("optimal", "Bounds", "Optimal bounds on regret."),
+        ("runs", "Jobs", "Running jobs, and the runs they make."),
+        ("runtime", "Systems", "A runtime for accelerators."),
+    ];
+    let dir =
+        jsonl_workdir(papers.iter().map(
+            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
+        ));
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    // `optimization` and `optimizer` are both indexed as `optim`, which also stands for
+    // `optimal`: what the typed prefix reaches is what a search for `optimization` finds.
+    assert_eq!(found("optimiz*"), found("optimization"));
+    assert_eq!(found("optimiz*"), ["opt", "optimal"]);
+    assert_eq!(found("abstract:optimiza*"), ["opt", "optimal"]);
+    assert_eq!(found("title:compil*"), ["opt"]);
+    // `running*` is not `run*`: a runtime is not a run.
+    assert_eq!(found("running*"), ["runs"]);
+    assert_eq!(found("run*"), ["runs", "runtime"]);
+    let hit = &json_hits(&dir, &["running*"])[0];
+    let marked: Vec<&str> = hit
+        .highlights
+        .iter()
+        .map(|[a, b]| &hit.snippet[*a..*b])
+        .collect();
+    assert_eq!(marked, ["Running", "runs"]);
+}
+
+#[test]
+fn function_words_are_dropped_beside_anything_searched_and_from_split_words() {
+    let papers = [
+        ("a", "State of the art drift detection", "We detect drift."),
+        ("b", "The art of war", "Strategy, and the art."),
+        ("c", "Of mice and men", "The model's accuracy."),
+        ("d", "Graph models", "Nothing of the sort."),
+        ("e", "Lakes", "It's a lake."),
+    ];
+    let dir =
+        jsonl_workdir(papers.iter().map(
+            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
+        ));
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    assert_eq!(found("state-of-the-art"), found("state of the art"));
+    assert_eq!(found("state-of-the-art"), ["a", "b"]);
+    assert_eq!(found("model's"), ["c", "d"]);
+    assert_eq!(found("the title:drift"), ["a"]);
+    assert_eq!(found("of \"drift detection\""), ["a"]);
+    assert_eq!(found("the stat*"), ["a"]);
+    assert_eq!(found("title:(the drift)"), ["a"]);
+    // Alone, or beside an exclusion only, a function word is what is searched.
+    assert_eq!(found("the"), ["a", "b", "c", "d"]);
+    assert_eq!(found("the -drift"), ["b", "c", "d"]);
+    // An author's name is never a function word.
+    assert_eq!(found("author:(an)"), Vec::<String>::new());
+}
+
+#[test]
+fn a_group_of_exclusions_is_the_papers_without_them() {
+    let papers = [
+        ("a", "State of the art drift detection", "We detect drift."),
+        ("b", "The art of war", "Strategy, and the art."),
+        ("c", "Of mice and men", "Mice."),
+    ];
+    let dir =
+        jsonl_workdir(papers.iter().map(
+            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
+        ));
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    assert_eq!(found("(NOT drift) OR art"), ["a", "b", "c"]);
+    assert_eq!(found("(NOT drift) OR (NOT art)"), ["b", "c"]);
+    assert_eq!(found("(-mice) AND art"), ["a", "b"]);
+    // Without the group, `-` excludes from the query around it, as in Lucene.
+    assert_eq!(found("art -drift"), ["b"]);
+    assert_eq!(found("NOT drift"), ["b", "c"]);
+}
+
+#[test]
 fn a_sloppy_phrase_never_reaches_across_a_title_an_abstract_or_two_authors() {
     // "Drift detection" then "Stream ...": the title's last word and the abstract's first are
     // as near as two words can be, and so are one author's last name and the next one's first.
