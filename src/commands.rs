@@ -926,6 +926,22 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         // An explicit index: build it there (as `paperdex index` would) and evaluate it.
         Some(dir) => {
             let home = IndexHome::new(dir);
+            // eval rebuilds the index from its corpus: one of other papers is not its to replace.
+            let recorded = home.recorded_inputs();
+            let corpus = std::path::absolute(&collection.corpus)
+                .unwrap_or_else(|_| collection.corpus.clone());
+            if !recorded.is_empty() && recorded != [corpus] {
+                bail!(
+                    "the index in {} holds the papers of {}, which eval would replace by {}'s; nothing was changed\nhint: give eval a directory of its own with --index, or no --index to evaluate in memory",
+                    home.dir.display(),
+                    recorded
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    collection.corpus.display()
+                );
+            }
             let ingest_opts = IngestOptions {
                 mode: Mode::Rebuild,
                 // As in memory: a record that cannot be read is a paper never retrieved.

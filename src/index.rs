@@ -37,6 +37,12 @@ const LAYOUT_VERSION: u32 = 3;
 
 const MANIFEST: &str = "paperdex.json";
 const LOCK: &str = "paperdex.lock";
+
+/// Whether `dir` is an index home (its manifest or lock is there): a source directory that
+/// holds its own index (`paperdex index .`) must not read the index's JSON files as papers.
+pub fn is_home(dir: &Path) -> bool {
+    dir.join(MANIFEST).exists() || dir.join(LOCK).exists()
+}
 const GEN_PREFIX: &str = "gen-";
 
 /// What the manifest records about one source file, to tell when the index is older than it.
@@ -655,6 +661,8 @@ impl IndexHome {
         };
         let changed = found
             .iter()
+            // A pipe (`/dev/stdin`) has no stamp to compare: it was read once, as it was then.
+            .filter(|source| fs::metadata(&source.path).is_ok_and(|m| m.is_file()))
             .filter(|source| {
                 SourceStamp::of(&source.path)
                     .map(|stamp| !manifest.sources.contains(&stamp))

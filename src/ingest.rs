@@ -250,6 +250,37 @@ fn locked(
     found: &[Source],
     opts: &IngestOptions,
 ) -> Result<IngestSummary> {
+    // The manifest records every source by name, in JSON: a name that is not UTF-8 cannot be
+    // recorded, so it is refused (or skipped) before anything is built.
+    if let Some(input) = inputs.iter().find(|p| p.to_str().is_none()) {
+        bail!(
+            "{}: the name is not valid UTF-8, which the index's record of its sources cannot hold; rename it",
+            input.display()
+        );
+    }
+    let (found, badly_named): (Vec<Source>, Vec<Source>) = found
+        .iter()
+        .cloned()
+        .partition(|s| s.path.to_str().is_some());
+    if let Some(first) = badly_named.first() {
+        let problem = format!(
+            "{}: the file name is not valid UTF-8, which the index's record of its sources cannot hold; rename it",
+            first.path.display()
+        );
+        if !opts.skip_invalid {
+            bail!("{problem}");
+        }
+        for source in &badly_named {
+            eprintln!(
+                "paperdex: warning: skipped {}: the file name is not valid UTF-8",
+                source.path.display()
+            );
+        }
+        if found.is_empty() {
+            bail!("{problem}");
+        }
+    }
+    let found = found.as_slice();
     let opened = if opts.mode == Mode::Rebuild {
         // `--rebuild` is how a damaged index is replaced, and tantivy, which trusts its files,
         // may panic while opening a damaged one.
@@ -432,7 +463,11 @@ fn build_aside(
         paperdex_version: env!("CARGO_PKG_VERSION").to_string(),
         papers_removed: false,
     };
-    home.publish(&manifest, lock)?;
+    if let Err(e) = home.publish(&manifest, lock) {
+        // Never published, so never searched: nothing but this run knows of it.
+        let _ = std::fs::remove_dir_all(&path);
+        return Err(e);
+    }
     finish(home, summary)
 }
 
@@ -647,10 +682,26 @@ fn feed(
     let mut done_bytes = 0;
     let mut first_problem = None;
     for source in found {
-        let mut records = sources::open(source)?;
         let mut report = SourceReport {
             path: source.path.clone(),
             ..SourceReport::default()
+        };
+        let mut records = match sources::open(source) {
+            Ok(records) => records,
+            // A file that cannot be read at all (binary, not gzip, empty, not permitted) is one
+            // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
+            Err(e) if opts.skip_invalid => {
+                let problem = format!("{e:#}");
+                first_problem.get_or_insert_with(|| problem.clone());
+                if summary.problems.len() < PROBLEMS_LISTED {
+                    summary.problems.push(problem);
+                }
+                report.invalid = 1;
+                summary.skipped += 1;
+                summary.sources.push(report);
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let mut n = 0u64;
         while let Some(record) = records.next() {

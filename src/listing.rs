@@ -207,7 +207,8 @@ fn classify(bytes: &[u8]) -> LineKind<'_> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return LineKind::Blank;
     }
-    if let Some(rest) = bytes.strip_prefix(b"#") {
+    // Indented too: a `#N` line pasted with a tab would otherwise run into the abstract above.
+    if let Some(rest) = bytes.trim_ascii_start().strip_prefix(b"#") {
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let after = &rest[digits..];
         if digits > 0 && (after.is_empty() || after[0] == b' ' || after[0] == b'\t') {
@@ -499,6 +500,17 @@ mod tests {
 
     fn parse(text: &str) -> Vec<Result<Paper, RecordError>> {
         ListingReader::new(text.as_bytes(), "v").collect()
+    }
+
+    #[test]
+    fn an_indented_entry_line_starts_an_entry() {
+        let items = parse("#1 First\n\nAuthors: A\n\nAbout drift.\n\n\t#2 Second on zebras\n\nAuthors: B\n\nAbout zebra.\n");
+        let titles: Vec<&str> = items
+            .iter()
+            .map(|p| p.as_ref().unwrap().title.as_str())
+            .collect();
+        assert_eq!(titles, ["First", "Second on zebras"]);
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "About drift.");
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub enum SourceKind {
     Listing,
     /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`).
     JsonLines,
+    /// A pipe or device with no known extension (`/dev/stdin`, `<(zcat ...)`): decided from its
+    /// first bytes by [`open`], since it can be read only once.
+    Unknown,
 }
 
 /// One file to ingest.
@@ -112,7 +115,8 @@ fn explicit_file(path: &Path) -> anyhow::Result<Source> {
     let (venue, kind, gzip) = classify_name(&name);
     let kind = match kind {
         Some(kind) => kind,
-        None => sniff_kind(path, gzip)?,
+        None if std::fs::metadata(path).is_ok_and(|m| m.is_file()) => sniff_kind(path, gzip)?,
+        None => SourceKind::Unknown,
     };
     Ok(Source {
         path: path.to_owned(),
@@ -137,14 +141,19 @@ fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
     if read.is_err() && head.is_empty() {
         return Ok(SourceKind::Listing);
     }
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => SourceKind::JsonLines,
-        _ => SourceKind::Listing,
-    })
+    Ok(kind_of(&head))
 }
 
-/// Adds the sources under `dir`, sorted by path. Symbolic links are followed, so a linked data
+/// The format whose first non-blank byte `head` starts with: `{` is JSON Lines.
+fn kind_of(head: &[u8]) -> SourceKind {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => SourceKind::JsonLines,
+        _ => SourceKind::Listing,
+    }
+}
+
+/// Adds the sources under `dir`, sorted by path, but for those of an index inside it. Symbolic links are followed, so a linked data
 /// directory is read like a real one; a directory already read (`seen` holds their real paths)
 /// is not read again, so a link to an ancestor ends there rather than nesting 40 levels deep.
 fn walk(dir: &Path, sources: &mut Vec<Source>, seen: &mut HashSet<PathBuf>) -> anyhow::Result<()> {
@@ -169,7 +178,9 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, seen: &mut HashSet<PathBuf>) -> a
             continue;
         };
         if meta.is_dir() {
-            walk(&path, sources, seen)?;
+            if !crate::index::is_home(&path) {
+                walk(&path, sources, seen)?;
+            }
             continue;
         }
         let name = path
@@ -273,8 +284,14 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
         Box::new(BufReader::with_capacity(64 << 10, counting))
     };
     check_head(&mut input, source)?;
-    let reader = match source.kind {
-        SourceKind::Listing => Reader::Listing(Box::new(ListingReader::new(input, &source.venue))),
+    let kind = match source.kind {
+        SourceKind::Unknown => kind_of(input.fill_buf().unwrap_or_default()),
+        kind => kind,
+    };
+    let reader = match kind {
+        SourceKind::Listing | SourceKind::Unknown => {
+            Reader::Listing(Box::new(ListingReader::new(input, &source.venue)))
+        }
         SourceKind::JsonLines => Reader::JsonLines(JsonLinesReader::new(input, &source.venue)),
     };
     Ok(Records { reader, bytes_read })

@@ -145,6 +145,79 @@ fn skip_invalid_indexes_the_rest_and_counts_what_it_skipped() {
 }
 
 #[test]
+fn skip_invalid_skips_a_file_it_cannot_read_at_all_and_indexes_the_rest() {
+    let dir = TempDir::new().unwrap();
+    let sources = dir.path().join("papers");
+    fs::create_dir(&sources).unwrap();
+    fs::write(sources.join("mlsys-2022.txt"), SEED).unwrap();
+    fs::write(sources.join("blob.txt"), b"abc\0def").unwrap();
+    fs::write(sources.join("fake.jsonl.gz"), b"not gzip at all").unwrap();
+    // Without it, the run stops at the first and nothing changes.
+    cmd(&dir)
+        .args(["index", "papers"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("blob.txt: looks binary"));
+    cmd(&dir)
+        .args(["index", "--skip-invalid", "papers"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("blob.txt: looks binary"))
+        .stderr(predicate::str::contains(
+            "fake.jsonl.gz: not a readable gzip file",
+        ))
+        .stderr(predicate::str::contains("2 skipped"));
+    cmd(&dir)
+        .args(["search", "--count", "drift"])
+        .assert()
+        .code(0)
+        .stdout("1\n");
+    // Nothing readable at all is still refused.
+    cmd(&dir)
+        .args(["index", "--skip-invalid"])
+        .arg(sources.join("blob.txt"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no papers could be read"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_named_before_anything_is_built() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    let sources = dir.path().join("papers");
+    fs::create_dir(&sources).unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9-2021.txt");
+    fs::write(sources.join(latin1), SEED).unwrap();
+    cmd(&dir)
+        .args(["index", "papers"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("caf"))
+        .stderr(predicate::str::contains("not valid UTF-8"));
+    assert!(!dir.path().join("index").join("paperdex.json").exists());
+    fs::write(sources.join("mlsys-2022.txt"), SEED).unwrap();
+    cmd(&dir)
+        .args(["index", "--skip-invalid", "papers"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("skipped"))
+        .stderr(predicate::str::contains("25 papers"));
+    let generations = fs::read_dir(dir.path().join("index"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("gen-")
+        })
+        .count();
+    assert_eq!(generations, 1);
+}
+
+#[test]
 fn directory_without_sources_and_missing_paths_are_errors() {
     let dir = TempDir::new().unwrap();
     fs::create_dir(dir.path().join("nothing")).unwrap();

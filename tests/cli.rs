@@ -362,6 +362,53 @@ fn a_group_of_exclusions_is_the_papers_without_them() {
 }
 
 #[test]
+fn a_source_directory_holding_its_own_index_is_indexed_again_and_again() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("mlsys-2022.txt"), SEED).unwrap();
+    for _ in 0..2 {
+        cmd(&dir)
+            .args(["index", "."])
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains("index in index: 25 papers"));
+    }
+    cmd(&dir)
+        .args(["search", "--count", "drift"])
+        .assert()
+        .code(0)
+        .stdout("1\n")
+        .stderr("");
+}
+
+#[test]
+fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
+    let dir = workdir();
+    cmd(&dir)
+        .args(["index", "/dev/stdin"])
+        .write_stdin(common::SEED)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("25 papers"));
+    let out = cmd(&dir)
+        .args(["search", "--count", "drift"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    // JSON Lines too: the format is told from the first bytes, which are then read as papers.
+    cmd(&dir)
+        .args(["index", "/dev/stdin"])
+        .write_stdin("{\"id\": \"p\", \"title\": \"Piped drift\"}\n")
+        .assert()
+        .code(0);
+    cmd(&dir)
+        .args(["search", "--count", "piped"])
+        .assert()
+        .code(0)
+        .stdout("1\n");
+}
+
+#[test]
 fn a_sloppy_phrase_never_reaches_across_a_title_an_abstract_or_two_authors() {
     // "Drift detection" then "Stream ...": the title's last word and the abstract's first are
     // as near as two words can be, and so are one author's last name and the next one's first.

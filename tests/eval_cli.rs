@@ -281,3 +281,55 @@ fn run_file_ranks_ties_as_trec_eval_does_and_says_which_queries_found_nothing() 
     let docs: Vec<&str> = text.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
     assert_eq!(docs, ["d8", "d7", "d1"], "{text}");
 }
+
+#[test]
+fn eval_rebuilds_its_own_index_but_never_one_of_other_papers() {
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("idx");
+    let index = index.to_str().unwrap();
+    // Its own: built, then evaluated again in place.
+    for _ in 0..2 {
+        let out = paperdex()
+            .args(["--index", index, "eval"])
+            .arg(tiny())
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Another collection's: refused, and the index keeps its papers.
+    let theirs = dir.path().join("theirs");
+    let seed = dir.path().join("mlsys-2022.txt");
+    std::fs::write(&seed, common::SEED).unwrap();
+    paperdex()
+        .args(["--index", theirs.to_str().unwrap(), "index"])
+        .arg(&seed)
+        .assert()
+        .success();
+    let out = paperdex()
+        .args(["--index", theirs.to_str().unwrap(), "eval"])
+        .arg(tiny())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("mlsys-2022.txt") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    paperdex()
+        .args([
+            "--index",
+            theirs.to_str().unwrap(),
+            "search",
+            "--count",
+            "drift",
+        ])
+        .assert()
+        .success()
+        .stdout("1\n");
+}
