@@ -580,10 +580,14 @@ fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
             "no paper with id `{id}` in {}\nhint: ids are what `paperdex search` shows beside each year and score",
             home.dir.display()
         ),
-        Err(SearchError::Empty) => bail!(
-            "the filter `{}` has no words to search for",
-            query::shorten(&filter)
-        ),
+        // As `search` says of a query with nothing to search for: exit 1, not an error.
+        Err(SearchError::Empty) => {
+            eprintln!(
+                "paperdex: the filter `{}` has no words to search for",
+                query::shorten(&filter)
+            );
+            return Ok(Status::NotFound);
+        }
         Err(SearchError::Index(e)) => return Err(unreadable(home, &e)),
         Err(e) => bail!("in the filter: {e}"),
     };
@@ -603,7 +607,26 @@ fn similar(home: &IndexHome, args: &SimilarArgs) -> Result<Status> {
         );
     }
     let mut out = BufWriter::new(crate::output::stdout());
-    print_hits(&mut out, &answer, args.json, args.color)
+    let status = print_hits(&mut out, &answer, args.json, args.color)?;
+    if answer.hits.is_empty() && !words.is_empty() {
+        // Say why the page is empty, as `search` does.
+        if args.limit == 0 {
+            eprintln!("paperdex: -n 0 shows none");
+        } else if args.offset > 0 {
+            eprintln!(
+                "paperdex: no more papers like `{}` from --offset {} on",
+                args.id, args.offset
+            );
+        } else if request.filter.is_some() {
+            eprintln!(
+                "paperdex: no paper like `{}` passes the filter `{}`",
+                args.id,
+                query::shorten(&filter)
+            );
+            did_you_mean(&mut engine, &filter);
+        }
+    }
+    Ok(status)
 }
 
 fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {

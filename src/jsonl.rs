@@ -109,9 +109,14 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
         // paperdex, or written by hand, may hold decomposed accents).
         raw.title = clean.title.map(composed);
         raw.abstract_text = clean.abstract_text.map(composed);
-        raw.authors = clean
-            .authors
-            .map(|names| names.into_iter().map(composed).collect());
+        raw.authors = clean.authors.map(|names| match names {
+            CleanNames::List(names) => names.into_iter().map(composed).collect(),
+            CleanNames::One(names) => names
+                .split(';')
+                .map(|name| composed(name.trim().to_string()))
+                .filter(|name| !name.is_empty())
+                .collect(),
+        });
     }
     let id = match (raw.id, raw.beir_id) {
         (Some(id), _) | (None, Some(id)) => id,
@@ -198,7 +203,16 @@ struct CleanRecord {
     #[serde(default, rename = "abstract")]
     abstract_text: Option<String>,
     #[serde(default)]
-    authors: Option<Vec<String>>,
+    authors: Option<CleanNames>,
+}
+
+/// An exported record's authors: a list, or (written by hand) one string of names separated by
+/// `;`, as any record may give them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CleanNames {
+    List(Vec<String>),
+    One(String),
 }
 
 // One function per field, so a wrong type names the field it is in.
@@ -522,6 +536,11 @@ mod tests {
     fn authors_as_semicolon_string() {
         let p = one(r#"{"id": "1", "title": "T", "authors": "Ann ; Bo;  ; C\\'esar"}"#);
         assert_eq!(p.authors, ["Ann", "Bo", "César"]);
+        // In an export's form too (`"cleaned": true`), read as is but for the split.
+        let p = one(
+            r#"{"id": "1", "title": "T", "authors": "Ann ; Bo;  ; C\\'esar", "cleaned": true}"#,
+        );
+        assert_eq!(p.authors, ["Ann", "Bo", "C\\'esar"]);
     }
 
     #[test]

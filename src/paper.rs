@@ -38,7 +38,9 @@ pub struct RecordError {
 
 impl std::fmt::Display for RecordError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        // After the file name, as `file:7: what is wrong`: the form compilers and grep use,
+        // which editors jump to.
+        write!(f, "{}: {}", self.line, self.message)
     }
 }
 

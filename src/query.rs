@@ -184,7 +184,10 @@ pub const MAX_BOOST: f32 = 1000.0;
 
 /// The boost `^N` stands for: a decimal number from 0 to [`MAX_BOOST`].
 fn boost_value(number: &str) -> Option<f32> {
-    if !number.starts_with(|c: char| c.is_ascii_digit()) {
+    // Digits and a point only: `5e-1` and `inf` are text (Rust's parser would take them).
+    if !number.starts_with(|c: char| c.is_ascii_digit())
+        || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
         return None;
     }
     number.parse::<f32>().ok().filter(|b| *b <= MAX_BOOST)
@@ -240,6 +243,17 @@ fn years(text: &str) -> Option<(Bound<i64>, Bound<i64>)> {
         (None, None) => None,
         (Some(a), Some(b)) if a > b => None,
         _ => Some((lo, hi)),
+    }
+}
+
+/// Whether `text` is a range of years whose ends are the wrong way round (`2024..2020`).
+fn backwards(text: &str) -> bool {
+    let Some((a, b)) = text.split_once("..") else {
+        return false;
+    };
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => false,
     }
 }
 
@@ -384,6 +398,15 @@ impl<'q> Lexer<'q> {
         };
         let end = start + 1 + len + 1;
         let text = q[start + 1..end - 1].to_string();
+        if text
+            .split_whitespace()
+            .any(|w| w.len() > 1 && w.ends_with('*'))
+        {
+            self.note(
+                start,
+                "`*` inside quotes is not a prefix: the phrase is searched without it",
+            );
+        }
         let mut slop = 0;
         let mut stop = end;
         if let Some(rest) = q[end..].strip_prefix('~') {
@@ -441,6 +464,20 @@ impl<'q> Lexer<'q> {
             if is_name && !rest.starts_with("//") {
                 match Scope::from_name(name) {
                     Some(Scope::Year) => {
+                        // `year:2022^3`: a filter never scores, as `(year:2022)^3` says.
+                        let (rest, end) = match rest.split_once('^') {
+                            Some((years_text, number))
+                                if boost_value(number).is_some() && years(years_text).is_some() =>
+                            {
+                                let caret = start + colon + 1 + years_text.len();
+                                self.note(
+                                    caret,
+                                    "boost of a `year:` filter ignored (a filter never scores)",
+                                );
+                                (years_text, caret)
+                            }
+                            _ => (rest, end),
+                        };
                         let value = start + colon + 1..end;
                         let years = years(rest).ok_or_else(|| {
                             let at = if rest.is_empty() {
@@ -448,9 +485,21 @@ impl<'q> Lexer<'q> {
                             } else {
                                 value.clone()
                             };
-                            self.error(at, format!("`year:` takes a year or a range ({YEARS})"))
+                            let why = if rest.is_empty() && q[end..].starts_with('(') {
+                                "takes one year or range, not a group: `year:2022..2023`, or \
+                                 `year:2022 OR year:2023`"
+                                    .to_string()
+                            } else if backwards(rest) {
+                                format!("`{rest}` runs backwards: its first year is after its last")
+                            } else {
+                                format!("takes a year or a range ({YEARS})")
+                            };
+                            self.error(at, format!("`year:` {why}"))
                         })?;
                         self.toks.push((Tok::Years(years.0, years.1), start..end));
+                        if end < start + word.len() {
+                            return Ok(start + word.len());
+                        }
                         return Ok(end);
                     }
                     Some(scope) => {
@@ -504,6 +553,15 @@ impl<'q> Lexer<'q> {
     /// boost if it ends in `^N`.
     fn plain(&mut self, start: usize, end: usize) -> Result<usize, QueryError> {
         let word = &self.query[start..end];
+        if let Some(number) = word.strip_prefix('^') {
+            // `drift ^2`: a boost with a space before it weighs nothing; not the text `2`.
+            if boost_value(number).is_some() {
+                self.note(start, "boost with nothing to weigh ignored");
+                return Ok(end);
+            }
+            self.not_a_boost(start, end);
+            return self.plain_word(start, end);
+        }
         if let Some(caret) = word.rfind('^').filter(|&c| c > 0) {
             if boost_value(&word[caret + 1..]).is_some() {
                 self.plain_word(start, start + caret)?;
@@ -1950,7 +2008,15 @@ mod tests {
             )
         );
         // Not quite a boost: the text as typed, said so (pasted math must not fail).
-        for q in ["10^5000", "x^T", "drift^", "a^1000.5", "a^1.2.3"] {
+        for q in [
+            "10^5000",
+            "x^T",
+            "drift^",
+            "a^1000.5",
+            "a^1.2.3",
+            "drift^5e-1",
+            "drift^inf",
+        ] {
             let parsed = parse(q, false).unwrap();
             assert!(matches!(parsed.expr, Some(Expr::Leaf { .. })), "{q}");
             assert!(parsed.notes[0].contains("taken as plain text"), "{q}");
@@ -1958,6 +2024,18 @@ mod tests {
         let parsed = parse("()^2 drift", false).unwrap();
         assert_eq!(parsed.expr, Some(word("drift", 5..10)));
         assert!(parsed.notes[0].contains("nothing to weigh"));
+        // A boost standing apart weighs nothing, and is not searched as the number.
+        let parsed = parse("\"quantum dri*\"", false).unwrap();
+        assert!(parsed.notes[0].contains("inside quotes is not a prefix"));
+        let parsed = parse("drift ^2", false).unwrap();
+        assert_eq!(parsed.expr, Some(word("drift", 0..5)));
+        assert!(parsed.notes[0].contains("nothing to weigh"));
+        let parsed = parse("title:(drift)^x", false).unwrap();
+        assert!(
+            parsed.notes[0].contains("`^x` taken as plain text"),
+            "{:?}",
+            parsed.notes
+        );
         let parsed = parse("(year:2022)^2 drift", false).unwrap();
         assert!(!format!("{:?}", parsed.expr).contains("Boost"));
         assert!(parsed.notes[0].contains("never scores"));
@@ -2326,6 +2404,26 @@ mod tests {
         assert_eq!((err.column, err.width), (6, 5));
         let err = parse("year:(2020 OR 2021)", false).unwrap_err();
         assert_eq!(err.column, 0);
+        assert!(err.message.contains("not a group"), "{}", err.message);
+        let err = parse("drift year:2024..2020", false).unwrap_err();
+        assert!(err.message.contains("runs backwards"), "{}", err.message);
+        // A boost on a year is ignored, with a note, whether or not it is in a group.
+        let parsed = parse("drift year:2022^3", false).unwrap();
+        assert!(
+            parsed.notes[0].contains("never scores"),
+            "{:?}",
+            parsed.notes
+        );
+        let Some(Expr::Or(items)) = parsed.expr else {
+            panic!("not an OR");
+        };
+        assert!(matches!(
+            items[1],
+            Expr::Leaf {
+                leaf: Leaf::Years(..),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -249,7 +249,10 @@ impl Engine {
                     .explain(&self.searcher, address)
                     .context("explaining a score")
                     .map_err(SearchError::Index)?;
-                hit.explain = serde_json::to_value(&explanation).ok();
+                hit.explain = serde_json::to_value(&explanation).ok().map(|mut v| {
+                    name_fields(&mut v, self.searcher.schema());
+                    v
+                });
             }
             hits.push(hit);
         }
@@ -312,12 +315,23 @@ impl Engine {
         budget: &mut usize,
     ) -> Option<(String, u64, std::ops::Range<usize>)> {
         let f = &self.fields;
+        if matches!(scope, Scope::Venue | Scope::Id) {
+            return self.other_case(
+                if scope == Scope::Venue { f.venue } else { f.id },
+                word,
+                budget,
+            );
+        }
         // A word analysis splits, or drops, is not one a correction can stand for.
         let mut names_analyzer = analyzer::names();
         let prose = analyzer::only_term(&mut analyzer::prose(), word)?;
         let within = prose.offset_from..prose.offset_to;
         let typed = word.get(within.clone())?;
-        if typed.chars().count() < fuzzy::MIN_CORRECTED_CHARS || query::is_stopword(typed) {
+        // A number is not misspelt (`8192` is not `812`), nor a word with digits (`resnet50`).
+        if typed.chars().count() < fuzzy::MIN_CORRECTED_CHARS
+            || query::is_stopword(typed)
+            || typed.chars().any(|c| c.is_numeric())
+        {
             return None;
         }
         let names = analyzer::only_term(&mut names_analyzer, word)?;
@@ -363,6 +377,39 @@ impl Engine {
             let better =
                 fuzzy::correction(&self.searcher, f.authors, typed, analyze, min_papers, spell);
             return better.ok()?.map(|b| (b, has, within));
+        }
+        None
+    }
+
+    /// A venue or id matches exactly, case and all (`venue:ICLR` finds nothing where papers
+    /// are `iclr`): the value of `field` that `value` is in another case, if no paper has
+    /// `value` itself. Reads the field's whole term dictionary, so only for a value that finds
+    /// nothing, and within the budget.
+    fn other_case(
+        &self,
+        field: Field,
+        value: &str,
+        budget: &mut usize,
+    ) -> Option<(String, u64, std::ops::Range<usize>)> {
+        let exact = tantivy::Term::from_field_text(field, value);
+        if self.searcher.doc_freq(&exact).ok()? > 0 || *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let lower = value.to_lowercase();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).ok()?;
+            let mut terms = inverted.terms().stream().ok()?;
+            while terms.advance() {
+                let Ok(term) = std::str::from_utf8(terms.key()) else {
+                    continue;
+                };
+                let same = term.eq_ignore_ascii_case(value)
+                    || (!term.is_ascii() && term.to_lowercase() == lower);
+                if same {
+                    return Some((term.to_string(), 0, 0..value.len()));
+                }
+            }
         }
         None
     }
@@ -439,6 +486,53 @@ impl Engine {
     }
 }
 
+/// tantivy names a term's field by its number (`Term(field=7, type=Str, "drift")`), which says
+/// nothing to a reader: each becomes the field's name and the term (`title+abstract:"drift"`).
+fn name_fields(node: &mut serde_json::Value, schema: &tantivy::schema::Schema) {
+    const OPEN: &str = "Term(field=";
+    if let Some(context) = node.get_mut("context").and_then(|c| c.as_array_mut()) {
+        for line in context.iter_mut() {
+            let Some(text) = line.as_str() else { continue };
+            let mut named = String::with_capacity(text.len());
+            let mut rest = text;
+            while let Some(at) = rest.find(OPEN) {
+                named.push_str(&rest[..at]);
+                let after = &rest[at + OPEN.len()..];
+                let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+                let field = after[..digits]
+                    .parse::<u32>()
+                    .ok()
+                    .map(Field::from_field_id)
+                    .filter(|f| schema.fields().any(|(known, _)| known == *f));
+                let term = after[digits..]
+                    .split_once(", \"")
+                    .and_then(|(_, t)| t.split_once("\")"));
+                match (field, term) {
+                    (Some(field), Some((term, tail))) => {
+                        let name = match schema.get_field_name(field) {
+                            "text" => "title+abstract",
+                            name => name,
+                        };
+                        named.push_str(&format!("{name}:\"{term}\""));
+                        rest = tail;
+                    }
+                    _ => {
+                        named.push_str(OPEN);
+                        rest = after;
+                    }
+                }
+            }
+            named.push_str(rest);
+            *line = serde_json::Value::String(named);
+        }
+    }
+    if let Some(details) = node.get_mut("details").and_then(|d| d.as_array_mut()) {
+        for d in details {
+            name_fields(d, schema);
+        }
+    }
+}
+
 /// "Did you mean" corrects at most this many distinct words of a query (no paper has them or few
 /// do).
 pub const MAX_CORRECTED_WORDS: usize = 8;
@@ -454,6 +548,11 @@ pub struct Suggestion {
 /// The plain words of `expr` a user wants found: not excluded, not in phrases.
 fn missing_candidates(expr: &Expr, out: &mut Vec<(Scope, String, std::ops::Range<usize>)>) {
     match expr {
+        Expr::Leaf {
+            scope: scope @ (Scope::Venue | Scope::Id),
+            leaf: Leaf::Word(w),
+            span,
+        } => out.push((*scope, w.clone(), span.clone())),
         Expr::Leaf {
             scope: scope @ (Scope::Any | Scope::Title | Scope::Abstract | Scope::Authors),
             leaf: Leaf::Word(w),

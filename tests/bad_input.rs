@@ -79,32 +79,32 @@ fn empty_file_is_rejected() {
 #[test]
 fn entry_without_title_names_its_line() {
     let text = "#1 Fine Paper [PDF]\n\nAuthor: A\n\nText one.\n\n#2\n\nAuthor: B\n\nText two.\n";
-    rejected_and_index_unchanged("notitle.txt", text.as_bytes(), "notitle.txt:line 7");
+    rejected_and_index_unchanged("notitle.txt", text.as_bytes(), "notitle.txt:7:");
 }
 
 #[test]
 fn duplicate_numbers_are_reported() {
     let text =
         "#1 One [PDF]\n\nAuthor: A\n\nText one.\n\n#1 Again [PDF]\n\nAuthor: B\n\nText two.\n";
-    rejected_and_index_unchanged("dup.txt", text.as_bytes(), "dup.txt:line 7");
+    rejected_and_index_unchanged("dup.txt", text.as_bytes(), "dup.txt:7:");
 }
 
 #[test]
 fn missing_authors_line_is_reported() {
     let text = "#1 One [PDF]\n\nJust an abstract with no authors line.\n";
-    rejected_and_index_unchanged("noauthors.txt", text.as_bytes(), "noauthors.txt:line");
+    rejected_and_index_unchanged("noauthors.txt", text.as_bytes(), "noauthors.txt:3:");
 }
 
 #[test]
 fn malformed_json_line_names_the_line() {
     let text = "{\"id\":\"a\",\"title\":\"T\",\"abstract\":\"x\"}\n{\"id\": \"b\", \"title\": \n";
-    rejected_and_index_unchanged("bad.jsonl", text.as_bytes(), "bad.jsonl:line 2");
+    rejected_and_index_unchanged("bad.jsonl", text.as_bytes(), "bad.jsonl:2:");
 }
 
 #[test]
 fn json_line_missing_title_or_with_wrong_types_is_reported() {
     let text = "{\"id\":\"a\",\"abstract\":\"x\"}\n{\"id\":\"b\",\"title\":\"T\",\"authors\":7,\"abstract\":\"y\"}\n";
-    rejected_and_index_unchanged("types.jsonl", text.as_bytes(), "types.jsonl:line 1");
+    rejected_and_index_unchanged("types.jsonl", text.as_bytes(), "types.jsonl:1:");
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn truncated_gzip_is_reported() {
         .unwrap();
     }
     let gz = enc.finish().unwrap();
-    rejected_and_index_unchanged("cut.jsonl.gz", &gz[..gz.len() / 2], "cut.jsonl.gz:line");
+    rejected_and_index_unchanged("cut.jsonl.gz", &gz[..gz.len() / 2], "cut.jsonl.gz:");
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn skip_invalid_indexes_the_rest_and_counts_what_it_skipped() {
         .arg(&path)
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("mixed.jsonl:line 2"))
+        .stderr(predicate::str::contains("mixed.jsonl:2:"))
         .stderr(predicate::str::contains("1 skipped"));
     cmd(&dir)
         .args(["search", "--count", "graphs"])

@@ -593,6 +593,27 @@ fn similar_ranks_papers_sharing_the_telling_words_and_leaves_the_paper_out() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("filter: query column 6"));
+    // An empty page says why, as `search` does, and a filter with nothing to search for is
+    // not an error.
+    for (args, why) in [
+        (vec!["similar", "src", "-n", "0"], "-n 0 shows none"),
+        (
+            vec!["similar", "src", "--offset", "100"],
+            "no more papers like `src` from --offset 100 on",
+        ),
+        (
+            vec!["similar", "src", "year:1990"],
+            "no paper like `src` passes the filter `year:1990`",
+        ),
+        (vec!["similar", "src", "!!!"], "has no words to search for"),
+    ] {
+        cmd(&dir)
+            .args(&args)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains(why));
+    }
 }
 
 #[test]
@@ -927,8 +948,27 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .stderr(predicate::str::contains("did you mean `naïve straggler`?"));
     let fuzzy = json_hits(&dir, &["serverles~"]);
     assert_eq!(fuzzy.first().map(|h| h.id.as_str()), Some("mlsys-2022-2"));
-    // Found words, excluded words and short words are left alone.
-    for q in ["data drift", "drift -stragglr", "gpx"] {
+    // Venues and ids match exactly: one in another case is pointed to.
+    cmd(&dir)
+        .args(["search", "venue:MLSys-2022 drift"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "did you mean `venue:mlsys-2022 drift`?",
+        ));
+    cmd(&dir)
+        .args(["search", "id:MLSYS-2022-1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean `id:mlsys-2022-1`?"));
+    // Found words, excluded words, short words and numbers are left alone (`1008` is not
+    // `100` misspelt).
+    for q in [
+        "data drift",
+        "drift -stragglr",
+        "gpx",
+        "drift 1008",
+        "drift 2002",
+    ] {
         cmd(&dir)
             .args(["search", q])
             .assert()
@@ -1033,7 +1073,11 @@ fn explain_shows_the_bm25_parts() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("idf"))
-        .stdout(predicate::str::contains("Matchmaker"));
+        .stdout(predicate::str::contains("Matchmaker"))
+        // Each term named by its field, not by tantivy's field number.
+        .stdout(predicate::str::contains("[Term=title+abstract:\"drift\"]"))
+        .stdout(predicate::str::contains("[Term=title:\"drift\"]"))
+        .stdout(predicate::str::contains("field=").not());
 }
 
 #[test]

@@ -188,10 +188,7 @@ fn invalid_and_repeated_records_are_said_and_skipped_alike_in_memory_and_in_an_i
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{extra:?}: {stderr}");
-        assert!(
-            stderr.contains("corpus.jsonl:line 6"),
-            "{extra:?}: {stderr}"
-        );
+        assert!(stderr.contains("corpus.jsonl:6:"), "{extra:?}: {stderr}");
         assert!(
             stderr.contains("1 invalid record of"),
             "{extra:?}: {stderr}"

@@ -456,7 +456,7 @@ fn a_listing_with_no_papers_changes_nothing() {
                 "no papers could be read: all 2 records are invalid (the first: ",
             ))
             .stderr(predicates::str::contains(
-                "bad.jsonl:line 1: missing or null field `title`); nothing was changed",
+                "bad.jsonl:1: missing or null field `title`); nothing was changed",
             ));
         assert_eq!(stats(dir.path()).documents, 30);
     }
