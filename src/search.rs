@@ -327,10 +327,11 @@ impl Engine {
         let prose = analyzer::only_term(&mut analyzer::prose(), word)?;
         let within = prose.offset_from..prose.offset_to;
         let typed = word.get(within.clone())?;
-        // A number is not misspelt (`8192` is not `812`), nor a word with digits (`resnet50`).
+        // A number is not misspelt (`8192` is not `812`). Words with digits in them are
+        // corrected: on SciFact train's typo benchmark leaving them alone cost 0.003 nDCG@10.
         if typed.chars().count() < fuzzy::MIN_CORRECTED_CHARS
             || query::is_stopword(typed)
-            || typed.chars().any(|c| c.is_numeric())
+            || typed.chars().all(|c| c.is_numeric())
         {
             return None;
         }
