@@ -854,9 +854,16 @@ fn check(home: &IndexHome) -> Result<Status> {
 fn export(home: &IndexHome, args: &ExportArgs) -> Result<Status> {
     let opened = home.open().map_err(|e| open_error(home, e))?;
     let written = match &args.output {
-        None => export::write_ndjson(&opened, &mut BufWriter::new(crate::output::stdout()))?,
-        Some(path) => crate::output::write_file(path, |out| export::write_ndjson(&opened, out))?,
-    };
+        None => export::write_ndjson(&opened, &mut BufWriter::new(crate::output::stdout())),
+        Some(path) => crate::output::write_file(path, |out| export::write_ndjson(&opened, out)),
+    }
+    .map_err(|e| {
+        if e.downcast_ref::<export::StoreError>().is_some() {
+            unreadable(home, &e)
+        } else {
+            e
+        }
+    })?;
     eprintln!(
         "paperdex: exported {written} papers from {}",
         home.dir.display()

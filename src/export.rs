@@ -58,6 +58,17 @@ impl From<Paper> for ExportRecord {
 /// Doc store blocks kept decompressed while streaming: one is enough for a sequential read.
 const STORE_CACHE_BLOCKS: usize = 1;
 
+/// The context of an error reading the index's stored papers (rather than writing them), for
+/// the caller to say the index may be damaged.
+#[derive(Debug)]
+pub struct StoreError;
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reading a stored document")
+    }
+}
+
 /// Writes every live paper of `opened` to `out` as JSON Lines; returns how many.
 ///
 /// # Errors
@@ -75,9 +86,7 @@ pub fn write_ndjson(opened: &PaperIndex, out: &mut impl Write) -> Result<u64> {
             .get_store_reader(STORE_CACHE_BLOCKS)
             .context("opening the document store")?;
         for doc in store.iter::<StoredFields>(segment.alive_bitset()) {
-            let paper = doc
-                .context("reading a stored document")?
-                .into_paper(&opened.fields);
+            let paper = doc.context(StoreError)?.into_paper(&opened.fields);
             line.clear();
             serde_json::to_writer(&mut line, &ExportRecord::from(paper))?;
             line.push(b'\n');

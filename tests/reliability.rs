@@ -729,6 +729,14 @@ fn flipped_bytes_in_segment_files_never_panic_and_check_finds_them() {
                 }
                 tried += 1;
             }
+            // Export reads every stored paper: a damaged one is said to be so, with the hint.
+            let out = cmd(dir.path()).arg("export").output().unwrap();
+            let err = stderr(&out);
+            assert!(matches!(out.status.code(), Some(0 | 2)), "{ext}: {err}");
+            assert!(!err.contains("panicked"), "round {round} {ext}: {err}");
+            if out.status.code() == Some(2) {
+                assert!(err.contains("index --rebuild"), "{ext}: {err}");
+            }
             fails_with(
                 cmd(dir.path()).arg("check").output().unwrap(),
                 "the index in index",
