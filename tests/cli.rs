@@ -225,6 +225,15 @@ fn jsonl_workdir(records: impl IntoIterator<Item = serde_json::Value>) -> TempDi
     dir
 }
 
+/// As [`jsonl_workdir`], of papers given as (id, title, abstract).
+fn papers_workdir(papers: &[(&str, &str, &str)]) -> TempDir {
+    jsonl_workdir(
+        papers
+            .iter()
+            .map(|(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs})),
+    )
+}
+
 #[test]
 fn json_hits_have_every_key_with_null_where_a_paper_has_none() {
     let dir = jsonl_workdir([
@@ -262,10 +271,7 @@ fn field_scopes_tell_the_title_from_the_abstract() {
         ("c", "Other", "Data streams: concept drift."),
         ("d", "Drift drift drift", "Nothing related here."),
     ];
-    let dir =
-        jsonl_workdir(papers.iter().map(
-            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
-        ));
+    let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
     assert_eq!(found("abstract:drift"), ["b", "c"]);
     assert_eq!(found("abstract:\"data drift\""), ["b"]);
@@ -290,10 +296,7 @@ fn a_prefix_finds_every_word_starting_with_it_as_typed() {
         ("runs", "Jobs", "Running jobs, and the runs they make."),
         ("runtime", "Systems", "A runtime for accelerators."),
     ];
-    let dir =
-        jsonl_workdir(papers.iter().map(
-            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
-        ));
+    let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
     // `optimization` and `optimizer` are both indexed as `optim`, which also stands for
     // `optimal`: what the typed prefix reaches is what a search for `optimization` finds.
@@ -322,10 +325,7 @@ fn function_words_are_dropped_beside_anything_searched_and_from_split_words() {
         ("d", "Graph models", "Nothing of the sort."),
         ("e", "Lakes", "It's a lake."),
     ];
-    let dir =
-        jsonl_workdir(papers.iter().map(
-            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
-        ));
+    let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
     assert_eq!(found("state-of-the-art"), found("state of the art"));
     assert_eq!(found("state-of-the-art"), ["a", "b"]);
@@ -348,10 +348,7 @@ fn a_group_of_exclusions_is_the_papers_without_them() {
         ("b", "The art of war", "Strategy, and the art."),
         ("c", "Of mice and men", "Mice."),
     ];
-    let dir =
-        jsonl_workdir(papers.iter().map(
-            |(id, title, abs)| serde_json::json!({"id": id, "title": title, "abstract": abs}),
-        ));
+    let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
     assert_eq!(found("(NOT drift) OR art"), ["a", "b", "c"]);
     assert_eq!(found("(NOT drift) OR (NOT art)"), ["b", "c"]);
