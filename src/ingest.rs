@@ -220,9 +220,22 @@ fn live_id_hashes(searcher: &Searcher, fields: &Fields) -> Result<HashSet<u64>> 
 pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Result<IngestSummary> {
     // Absolute paths, so the fingerprints match whatever directory a later search runs from.
     let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
-    let found = sources::discover(&inputs)?;
+    let found = discover(&inputs)?;
     let lock = home.lock()?;
     locked(home, &lock, &inputs, &found, opts)
+}
+
+/// The sources of `inputs`, saying on stderr which links in their directories lead nowhere.
+fn discover(inputs: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut broken = Vec::new();
+    let found = sources::discover_noting(inputs, &mut broken)?;
+    for link in &broken {
+        eprintln!(
+            "paperdex: warning: skipped {}: a link to nothing",
+            link.display()
+        );
+    }
+    Ok(found)
 }
 
 /// A build a search starts, of an index missing, stale or of another format: what it is built
@@ -239,7 +252,7 @@ pub fn ingest_if(
         return Ok(None);
     };
     let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
-    let found = sources::discover(&inputs)?;
+    let found = discover(&inputs)?;
     locked(home, &lock, &inputs, &found, opts).map(Some)
 }
 

@@ -86,13 +86,22 @@ pub fn listing_venue(path: &Path) -> Option<String> {
 /// Errors name the path: it does not exist or cannot be listed, or it is a directory without
 /// sources.
 pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
+    discover_noting(paths, &mut Vec::new())
+}
+
+/// As [`discover`], also adding to `broken` the links in the directories that lead nowhere (for
+/// a build to say what it passed over).
+pub fn discover_noting(
+    paths: &[PathBuf],
+    broken: &mut Vec<PathBuf>,
+) -> anyhow::Result<Vec<Source>> {
     let mut sources = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("{}: cannot read (does it exist?)", path.display()))?;
         if meta.is_dir() {
             let before = sources.len();
-            walk(path, &mut sources, &mut HashSet::new())?;
+            walk(path, &mut sources, &mut HashSet::new(), broken)?;
             if sources.len() == before {
                 bail!(
                     "no .txt or .jsonl sources in {} (looked for .txt, .jsonl, .ndjson, .json, optionally .gz)",
@@ -156,7 +165,12 @@ fn kind_of(head: &[u8]) -> SourceKind {
 /// Adds the sources under `dir`, sorted by path, but for those of an index inside it. Symbolic links are followed, so a linked data
 /// directory is read like a real one; a directory already read (`seen` holds their real paths)
 /// is not read again, so a link to an ancestor ends there rather than nesting 40 levels deep.
-fn walk(dir: &Path, sources: &mut Vec<Source>, seen: &mut HashSet<PathBuf>) -> anyhow::Result<()> {
+fn walk(
+    dir: &Path,
+    sources: &mut Vec<Source>,
+    seen: &mut HashSet<PathBuf>,
+    broken: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let real = std::fs::canonicalize(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?;
     if !seen.insert(real) {
@@ -175,11 +189,14 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, seen: &mut HashSet<PathBuf>) -> a
     paths.sort();
     for path in paths {
         let Ok(meta) = std::fs::metadata(&path) else {
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                broken.push(path);
+            }
             continue;
         };
         if meta.is_dir() {
             if !crate::index::is_home(&path) {
-                walk(&path, sources, seen)?;
+                walk(&path, sources, seen, broken)?;
             }
             continue;
         }

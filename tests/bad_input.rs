@@ -183,6 +183,23 @@ fn skip_invalid_skips_a_file_it_cannot_read_at_all_and_indexes_the_rest() {
 
 #[cfg(unix)]
 #[test]
+fn a_link_to_nothing_in_a_source_folder_is_skipped_and_said() {
+    let dir = TempDir::new().unwrap();
+    let sources = dir.path().join("papers");
+    fs::create_dir(&sources).unwrap();
+    fs::write(sources.join("mlsys-2022.txt"), SEED).unwrap();
+    std::os::unix::fs::symlink("/no/such/listing.txt", sources.join("gone.txt")).unwrap();
+    cmd(&dir)
+        .args(["index", "papers"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("skipped"))
+        .stderr(predicate::str::contains("gone.txt: a link to nothing"))
+        .stderr(predicate::str::contains("25 papers"));
+}
+
+#[cfg(unix)]
+#[test]
 fn a_file_name_that_is_not_utf8_is_named_before_anything_is_built() {
     use std::os::unix::ffi::OsStrExt;
     let dir = TempDir::new().unwrap();
