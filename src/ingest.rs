@@ -778,7 +778,8 @@ fn feed(
             first_problem.unwrap_or_default()
         );
     }
-    summary.bytes = total_bytes;
+    // What was read, where the files' sizes do not say (a pipe has none).
+    summary.bytes = total_bytes.max(done_bytes);
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -1193,11 +1193,12 @@ impl QueryBuilder {
             };
         }
         // Function words are dropped only beside something else to search for (a word, a
-        // phrase, a field, a group): `the` alone is still searched, `the -drift` too.
-        let searched = items.iter().filter(|e| is_searched(e)).count();
+        // phrase, a field, a group): `the` alone is still searched, `the -drift` too, and a
+        // query of nothing but function words (`to be or not to be`) is searched as it is.
+        let searched = items.iter().any(|e| is_searched(e) && !is_stopword_leaf(e));
         let mut clauses: Vec<(Occur, Alt)> = Vec::new();
         for item in items {
-            if self.ranking.drop_stopwords && searched > 1 && is_stopword_leaf(item) {
+            if self.ranking.drop_stopwords && searched && is_stopword_leaf(item) {
                 continue;
             }
             let (occur, inner, pos) = match item {

@@ -200,6 +200,11 @@ fn walk(
             }
             continue;
         }
+        // A pipe, socket or device in a folder is not a file of papers (a pipe would block the
+        // build until something writes to it); one named on its own is read (`/dev/stdin`).
+        if !meta.is_file() {
+            continue;
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -183,14 +183,20 @@ fn skip_invalid_skips_a_file_it_cannot_read_at_all_and_indexes_the_rest() {
 
 #[cfg(unix)]
 #[test]
-fn a_link_to_nothing_in_a_source_folder_is_skipped_and_said() {
+fn a_link_to_nothing_or_a_pipe_in_a_source_folder_is_skipped() {
     let dir = TempDir::new().unwrap();
     let sources = dir.path().join("papers");
     fs::create_dir(&sources).unwrap();
     fs::write(sources.join("mlsys-2022.txt"), SEED).unwrap();
     std::os::unix::fs::symlink("/no/such/listing.txt", sources.join("gone.txt")).unwrap();
+    // A pipe in a folder is not waited on (one named on its own, `/dev/stdin`, is read).
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(sources.join("pipe.jsonl"))
+        .status();
+    assert!(fifo.is_ok_and(|s| s.success()));
     cmd(&dir)
         .args(["index", "papers"])
+        .timeout(std::time::Duration::from_secs(120))
         .assert()
         .code(0)
         .stderr(predicate::str::contains("skipped"))
