@@ -37,13 +37,13 @@ const LAYOUT_VERSION: u32 = 3;
 
 const MANIFEST: &str = "paperdex.json";
 const LOCK: &str = "paperdex.lock";
+const GEN_PREFIX: &str = "gen-";
 
 /// Whether `dir` is an index home (its manifest or lock is there): a source directory that
 /// holds its own index (`paperdex index .`) must not read the index's JSON files as papers.
 pub fn is_home(dir: &Path) -> bool {
     dir.join(MANIFEST).exists() || dir.join(LOCK).exists()
 }
-const GEN_PREFIX: &str = "gen-";
 
 /// What the manifest records about one source file, to tell when the index is older than it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,16 +57,20 @@ pub struct SourceStamp {
 impl SourceStamp {
     pub fn of(path: &Path) -> Result<SourceStamp> {
         let meta = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(SourceStamp::from_metadata(path, &meta))
+    }
+
+    fn from_metadata(path: &Path, meta: &fs::Metadata) -> SourceStamp {
         let modified_ns = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        Ok(SourceStamp {
+        SourceStamp {
             path: path.to_path_buf(),
             bytes: meta.len(),
             modified_ns,
-        })
+        }
     }
 }
 
@@ -661,12 +665,12 @@ impl IndexHome {
         };
         let changed = found
             .iter()
-            // A pipe (`/dev/stdin`) has no stamp to compare: it was read once, as it was then.
-            .filter(|source| fs::metadata(&source.path).is_ok_and(|m| m.is_file()))
-            .filter(|source| {
-                SourceStamp::of(&source.path)
-                    .map(|stamp| !manifest.sources.contains(&stamp))
-                    .unwrap_or(false)
+            .filter(|source| match fs::metadata(&source.path) {
+                // A pipe (`/dev/stdin`) has no stamp to compare: it was read once, as it was then.
+                Ok(meta) if meta.is_file() => !manifest
+                    .sources
+                    .contains(&SourceStamp::from_metadata(&source.path, &meta)),
+                _ => false,
             })
             .map(|source| source.path.clone())
             .collect();

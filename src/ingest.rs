@@ -265,32 +265,28 @@ fn locked(
 ) -> Result<IngestSummary> {
     // The manifest records every source by name, in JSON: a name that is not UTF-8 cannot be
     // recorded, so it is refused (or skipped) before anything is built.
-    if let Some(input) = inputs.iter().find(|p| p.to_str().is_none()) {
-        bail!(
+    let not_utf8 = |path: &Path| {
+        anyhow::anyhow!(
             "{}: the name is not valid UTF-8, which the index's record of its sources cannot hold; rename it",
-            input.display()
-        );
+            path.display()
+        )
+    };
+    if let Some(input) = inputs.iter().find(|p| p.to_str().is_none()) {
+        return Err(not_utf8(input));
     }
     let (found, badly_named): (Vec<Source>, Vec<Source>) = found
         .iter()
         .cloned()
         .partition(|s| s.path.to_str().is_some());
     if let Some(first) = badly_named.first() {
-        let problem = format!(
-            "{}: the file name is not valid UTF-8, which the index's record of its sources cannot hold; rename it",
-            first.path.display()
-        );
-        if !opts.skip_invalid {
-            bail!("{problem}");
+        if !opts.skip_invalid || found.is_empty() {
+            return Err(not_utf8(&first.path));
         }
         for source in &badly_named {
             eprintln!(
                 "paperdex: warning: skipped {}: the file name is not valid UTF-8",
                 source.path.display()
             );
-        }
-        if found.is_empty() {
-            bail!("{problem}");
         }
     }
     let found = found.as_slice();

@@ -464,17 +464,13 @@ impl<'q> Lexer<'q> {
             if is_name && !rest.starts_with("//") {
                 match Scope::from_name(name) {
                     Some(Scope::Year) => {
-                        // `year:2022^3`: a filter never scores, as `(year:2022)^3` says.
+                        // `year:2022^3`: the boost is a token of its own, and the parser says
+                        // a filter never scores, as it does of `(year:2022)^3`.
                         let (rest, end) = match rest.split_once('^') {
                             Some((years_text, number))
                                 if boost_value(number).is_some() && years(years_text).is_some() =>
                             {
-                                let caret = start + colon + 1 + years_text.len();
-                                self.note(
-                                    caret,
-                                    "boost of a `year:` filter ignored (a filter never scores)",
-                                );
-                                (years_text, caret)
+                                (years_text, start + colon + 1 + years_text.len())
                             }
                             _ => (rest, end),
                         };
@@ -497,10 +493,7 @@ impl<'q> Lexer<'q> {
                             self.error(at, format!("`year:` {why}"))
                         })?;
                         self.toks.push((Tok::Years(years.0, years.1), start..end));
-                        if end < start + word.len() {
-                            return Ok(start + word.len());
-                        }
-                        return Ok(end);
+                        return self.boost(end);
                     }
                     Some(scope) => {
                         if !attached {
@@ -644,14 +637,21 @@ struct Parser<'q> {
 pub const MAX_NESTING: usize = 100;
 
 impl Parser<'_> {
-    /// Enters one more level at `span`; `false` (and the error noted) past [`MAX_NESTING`].
-    fn enter(&mut self, span: &Range<usize>) -> bool {
+    /// Runs `parse` one level deeper, for the group, sign or field at `span`; past
+    /// [`MAX_NESTING`], parses nothing and notes where.
+    fn nested(
+        &mut self,
+        span: &Range<usize>,
+        parse: impl FnOnce(&mut Self) -> Option<Expr>,
+    ) -> Option<Expr> {
         if self.nesting >= MAX_NESTING {
             self.too_deep.get_or_insert_with(|| span.clone());
-            return false;
+            return None;
         }
         self.nesting += 1;
-        true
+        let parsed = parse(self);
+        self.nesting -= 1;
+        parsed
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -768,21 +768,13 @@ impl Parser<'_> {
                     self.note(&span, "`NOT` with nothing after it ignored");
                     return None;
                 }
-                if !self.enter(&span) {
-                    return None;
-                }
-                let operand = self.parse_unary(depth);
-                self.nesting -= 1;
-                operand.map(|e| Expr::Not(Box::new(e)))
+                self.nested(&span, |p| p.parse_unary(depth))
+                    .map(|e| Expr::Not(Box::new(e)))
             }
             Tok::Plus => {
                 self.pos += 1;
-                if !self.enter(&span) {
-                    return None;
-                }
-                let operand = self.parse_unary(depth);
-                self.nesting -= 1;
-                operand.map(|e| Expr::Required(Box::new(e)))
+                self.nested(&span, |p| p.parse_unary(depth))
+                    .map(|e| Expr::Required(Box::new(e)))
             }
             _ => self.parse_primary(depth, Scope::Any),
         }
@@ -837,20 +829,9 @@ impl Parser<'_> {
             Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
             Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
             Tok::Fuzzy(w, edits) => leaf(Leaf::Fuzzy(w, edits)),
-            Tok::Field(inner) => {
-                if !self.enter(&span) {
-                    return None;
-                }
-                let operand = self.parse_primary(depth, inner);
-                self.nesting -= 1;
-                operand
-            }
+            Tok::Field(inner) => self.nested(&span, |p| p.parse_primary(depth, inner)),
             Tok::Open => {
-                if !self.enter(&span) {
-                    return None;
-                }
-                let inner = self.parse_or(depth + 1);
-                self.nesting -= 1;
+                let inner = self.nested(&span, |p| p.parse_or(depth + 1));
                 if self.peek() == Some(&Tok::Close) {
                     self.pos += 1;
                 } else {

@@ -109,14 +109,15 @@ pub fn discover_noting(
                 );
             }
         } else {
-            sources.push(explicit_file(path)?);
+            sources.push(explicit_file(path, meta.is_file())?);
         }
     }
     Ok(sources)
 }
 
-/// A file the user named: its extension decides, or its content when the extension is unknown.
-fn explicit_file(path: &Path) -> anyhow::Result<Source> {
+/// A file the user named: its extension decides, or its content when the extension is unknown
+/// (read now from a regular file, later from a pipe: see [`SourceKind::Unknown`]).
+fn explicit_file(path: &Path, regular: bool) -> anyhow::Result<Source> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -124,7 +125,7 @@ fn explicit_file(path: &Path) -> anyhow::Result<Source> {
     let (venue, kind, gzip) = classify_name(&name);
     let kind = match kind {
         Some(kind) => kind,
-        None if std::fs::metadata(path).is_ok_and(|m| m.is_file()) => sniff_kind(path, gzip)?,
+        None if regular => sniff_kind(path, gzip)?,
         None => SourceKind::Unknown,
     };
     Ok(Source {
