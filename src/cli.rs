@@ -2,6 +2,7 @@
 //!
 //! Raw arguments are parsed here; the commands resolve them into settings and run.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -19,6 +20,67 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program's name first) as [`Parser::parse_from`] does, except that
+    /// a query word written as an exclusion, `paperdex search drift -data`, is a query word,
+    /// as it is inside quotes: the user typed the query syntax, not a flag. Only `-n` and `-h`
+    /// (and `-n5`, `-n=5`) are flags there; `--` options are untouched.
+    pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Cli {
+        let mut cli = Cli::parse_from(mark_exclusions(args.into_iter().collect()));
+        if let Command::Search(search) = &mut cli.command {
+            for word in &mut search.query {
+                if let Some(rest) = word.strip_prefix(EXCLUSION_MARK) {
+                    *word = rest.to_string();
+                }
+            }
+        }
+        cli
+    }
+}
+
+/// Put before a `search` word that starts with `-`, so that clap takes it for a value. No
+/// argument a program is given can hold it, so it never meets a user's own.
+const EXCLUSION_MARK: char = '\0';
+
+/// `args` with every `-word` of a `search` query marked ([`Cli::parse_args`]).
+fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
+    // Options of `search` (and the global one) that take the next argument as their value.
+    const TAKE_VALUE: &[&str] = &["-n", "--limit", "--offset", "--sort", "--color", "--index"];
+    let mut i = 1;
+    // The subcommand: the first argument that is neither an option nor an option's value.
+    while i < args.len() {
+        match args[i].to_str() {
+            Some("--index") => i += 2,
+            Some(a) if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    if args.get(i).and_then(|a| a.to_str()) != Some("search") {
+        return args;
+    }
+    for j in i + 1..args.len() {
+        let Some(word) = args[j].to_str() else {
+            continue;
+        };
+        if word == "--" {
+            break;
+        }
+        let flag = word == "-h"
+            || word == "-n"
+            || word
+                .strip_prefix("-n")
+                .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit() || c == '='));
+        let is_value = args[j - 1]
+            .to_str()
+            .is_some_and(|prev| TAKE_VALUE.contains(&prev));
+        if word.len() > 1 && word.starts_with('-') && !word.starts_with("--") && !flag && !is_value
+        {
+            args[j] = OsString::from(format!("{EXCLUSION_MARK}{word}"));
+        }
+    }
+    args
 }
 
 #[derive(Debug, Subcommand)]

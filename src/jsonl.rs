@@ -141,7 +141,7 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
             .venue
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| default_venue.to_owned()),
-        number: raw.number.as_ref().and_then(serde_json::Value::as_u64),
+        number: raw.number.as_ref().and_then(listing_number),
         year: raw.year,
         title,
         authors: raw.authors.unwrap_or_default(),
@@ -185,7 +185,8 @@ struct RawRecord {
     year: Option<i64>,
     #[serde(default, deserialize_with = "url")]
     url: Option<String>,
-    /// A listing entry's `#N`, as `paperdex export` writes it; anything but a number is ignored.
+    /// A listing entry's `#N`, as `paperdex export` writes it: read as [`listing_number`] reads
+    /// it, anything else is ignored.
     #[serde(default)]
     number: Option<serde_json::Value>,
     /// `true` in a `paperdex export`: the text is already clean (see [`CleanRecord`]).
@@ -240,6 +241,20 @@ fn url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
 fn authors<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     d.deserialize_any(AuthorsVisitor)
 }
+/// A listing number: a whole number from 0 up, or a string or whole float holding one (`"7"`,
+/// `7.0`), as `year` is read: a spreadsheet's export writes numbers either way.
+fn listing_number(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(f))
+                .map(|f| f as u64)
+        }),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 fn year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     d.deserialize_any(YearVisitor)
 }
@@ -569,6 +584,24 @@ mod tests {
     fn title_as_object_names_the_field() {
         let err = one_error(r#"{"id": "1", "title": {"en": "T"}}"#);
         assert!(err.message.contains("`title`"), "{err}");
+    }
+
+    #[test]
+    fn listing_numbers_are_read_as_years_are() {
+        for (text, number) in [
+            ("7", Some(7)),
+            ("\"7\"", Some(7)),
+            ("\" 12 \"", Some(12)),
+            ("7.0", Some(7)),
+            ("7.5", None),
+            ("-1", None),
+            ("\"seven\"", None),
+            ("null", None),
+            ("[7]", None),
+        ] {
+            let record = format!(r#"{{"id": "1", "title": "T", "number": {text}}}"#);
+            assert_eq!(one(&record).number, number, "{text}");
+        }
     }
 
     #[test]

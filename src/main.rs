@@ -3,10 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = paperdex::cli::Cli::parse();
+    let cli = paperdex::cli::Cli::parse_args(std::env::args_os());
     match paperdex::run(cli) {
         Ok(paperdex::Status::Found) => ExitCode::SUCCESS,
         Ok(paperdex::Status::NotFound) => ExitCode::from(1),

@@ -1320,25 +1320,41 @@ impl QueryBuilder {
         } else {
             Vec::new()
         };
+        // A split word that ends in a prefix is its parts beside each other, the last one a
+        // prefix: `co-optimiz*` is `co optimiz*`, as `co-optimization` is `co optimization`.
+        let split_prefix = matches!(leaf, Leaf::Prefix(_))
+            && prose_terms.len() > 1
+            && !self.ranking.glue_words;
         // The parts of a split word are words beside each other: `state-of-the-art` is `state
         // art`, as `state of the art` is, and `model's` is `model`.
-        if matches!(leaf, Leaf::Word(_))
+        if (matches!(leaf, Leaf::Word(_)) || split_prefix)
             && prose_terms.len() > 1
             && self.ranking.drop_stopwords
             && !self.ranking.glue_words
         {
-            let function = function_parts(&mut self.names, text);
+            let mut function = function_parts(&mut self.names, text);
+            // The prefix is what the user is typing, whatever it looks like so far.
+            if split_prefix {
+                let last = prose_terms.last().map(|(p, _)| *p);
+                function.retain(|p| Some(*p) != last);
+            }
             if prose_terms.iter().any(|(p, _)| !function.contains(p)) {
                 prose_terms.retain(|(p, _)| !function.contains(p));
             }
         }
-        // A prefix of one word finds every word starting with it, as typed: `running*` is not
-        // `run*`, and `optimiz*` also finds `optimization`, whose stem is `optim`.
+        // A prefix finds every word starting with it, as typed: `running*` is not `run*`, and
+        // `optimiz*` also finds `optimization`, whose stem is `optim`.
         let prose_prefix = match leaf {
             Leaf::Prefix(_) if prose_terms.len() == 1 => analyzer::only_term(&mut self.names, text)
                 .map(|t| {
                     let stems = analyzer::prefix_stems(&t.text);
                     (t.text, stems)
+                }),
+            Leaf::Prefix(_) if split_prefix => analyzer::terms(&mut self.names, text)
+                .pop()
+                .map(|(_, t)| {
+                    let stems = analyzer::prefix_stems(&t);
+                    (t, stems)
                 }),
             _ => None,
         };
@@ -1346,6 +1362,10 @@ impl QueryBuilder {
             if let Some((prefix, stems)) = &prose_prefix {
                 wanted.prose_prefixes.push(prefix.clone());
                 wanted.prose.extend(stems.iter().cloned());
+                if split_prefix {
+                    let whole = &prose_terms[..prose_terms.len() - 1];
+                    wanted.prose.extend(whole.iter().map(|(_, t)| t.clone()));
+                }
             } else {
                 let glue = self.ranking.glue_words;
                 let shown = (
@@ -1389,6 +1409,32 @@ impl QueryBuilder {
                         }
                         _ => Box::new(PrefixQuery::new(field, &terms[0].1)),
                     },
+                    (Leaf::Prefix(_), n) if is_prose && split_prefix => {
+                        let Some((prefix, stems)) = &prose_prefix else {
+                            continue;
+                        };
+                        for (_, t) in &terms[..n - 1] {
+                            alternatives.push(if scope == Scope::Abstract {
+                                let q = self.term_query(field, t);
+                                Alt::Query(self.in_abstract(
+                                    q,
+                                    in_abstract::Leaf::Terms(vec![(0, t.clone())], 0),
+                                ))
+                            } else {
+                                self.term_alt(scope, field, t)
+                            });
+                        }
+                        let q: Box<dyn Query> =
+                            Box::new(PrefixQuery::with_stems(field, prefix, stems));
+                        alternatives.push(Alt::Query(if scope == Scope::Abstract {
+                            let must_hold = in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
+                            self.in_abstract(q, must_hold)
+                        } else {
+                            q
+                        }));
+                        boost_from(&mut alternatives, first, boost);
+                        continue;
+                    }
                     (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
                         terms
                             .iter()

@@ -317,6 +317,62 @@ fn a_prefix_finds_every_word_starting_with_it_as_typed() {
 }
 
 #[test]
+fn an_exclusion_typed_unquoted_is_part_of_the_query_not_a_flag() {
+    let papers = [
+        ("a", "Data drift", "Drift in data."),
+        ("b", "Concept drift", "Drift of concepts in networks."),
+        ("c", "Networks", "Neural networks."),
+    ];
+    let dir = papers_workdir(&papers);
+    let found = |args: &[&str]| ids(&json_hits(&dir, args));
+    // Before, clap read `-data` as the flags `-d -a -t -a` and refused the search.
+    assert_eq!(found(&["drift", "-data"]), ["b"]);
+    assert_eq!(found(&["drift", "-data"]), found(&["drift -data"]));
+    // `-n` is still the limit, in each of its forms, wherever it stands.
+    assert_eq!(found(&["-n", "1", "drift", "-networks"]), ["a"]);
+    assert_eq!(found(&["drift", "-networks", "-n1"]), ["a"]);
+    assert_eq!(found(&["drift", "-n=2", "-title:concept"]), ["a"]);
+    // `-nlp` is a word to leave out, not `-n lp`.
+    assert_eq!(found(&["drift", "-nlp"]), ["a", "b"]);
+    assert_eq!(found(&["--limit", "5", "networks", "-drift"]), ["c"]);
+    // After `--`, as before, everything is the query.
+    assert_eq!(found(&["--", "drift", "-data"]), ["b"]);
+    // The option of `--limit` is still checked as a number, not taken as a word.
+    cmd(&dir)
+        .args(["search", "drift", "--limit", "-data"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_split_word_ending_in_a_prefix_is_its_parts_the_last_a_prefix() {
+    let papers = [
+        ("a", "Hardware co-optimization", "We co-optimize models and chips."),
+        ("b", "Loops", "An optimizer for loops."),
+        ("c", "Co-design", "Chips and models, co-designed."),
+        ("d", "Regret", "Bounds on regret."),
+    ];
+    let dir = papers_workdir(&papers);
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    // Before, `co-optimiz*` was a phrase ending in the stemmed prefix `optimiz`, which no
+    // indexed stem (`optim`) starts with: it found nothing.
+    assert_eq!(found("co-optimiz*"), found("co-optimization"));
+    assert_eq!(found("co-optimiz*"), ["a", "b", "c"]);
+    assert_eq!(found("co-optimiz*")[0], "a");
+    assert_eq!(found("abstract:co-optimiz*"), ["a", "b", "c"]);
+    assert_eq!(found("title:co-optimiz*"), ["a", "c"]);
+    // Function words go as they do from `state-of-the-art`; the prefix stays whatever it is.
+    assert_eq!(found("state-of-the-optimiz*"), found("state optimiz*"));
+    let hit = &json_hits(&dir, &["co-optimiz*"])[0];
+    let marked: Vec<&str> = hit
+        .highlights
+        .iter()
+        .map(|[a, b]| &hit.snippet[*a..*b])
+        .collect();
+    assert_eq!(marked, ["co", "optimize"]);
+}
+
+#[test]
 fn function_words_are_dropped_beside_anything_searched_and_from_split_words() {
     let papers = [
         ("a", "State of the art drift detection", "We detect drift."),
