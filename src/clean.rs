@@ -4,7 +4,8 @@
 //! `$` math delimiters), no HTML entities, no whitespace runs or control characters, and no
 //! line-break hyphenation of the `Ini- tial` kind. It runs in time linear in the input and never
 //! panics. Where a rule could damage real text (`8x- and 4x- faster`, `$5 and $10`) it leaves the
-//! text as it is: a stray markup character costs less than a mangled word.
+//! text as it is: a stray markup character costs less than a mangled word. So a Windows path
+//! (`C:\Users\me`) is kept as written, and a logo (`\LaTeX`) is its name.
 //!
 //! Typographic quotes and dashes are kept; folding them is the analyzer's job.
 
@@ -139,6 +140,17 @@ fn decode(s: &str) -> String {
     while i < bytes.len() {
         let b = bytes[i];
         match b {
+            // A Windows path (`C:\Users\me`) is not LaTeX: kept as written, to its end.
+            b'\\' if drive_letter_before(bytes, i) => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(u8::is_ascii_whitespace)
+                    .map_or(bytes.len(), |p| i + p);
+                if skipping == 0 {
+                    out.push_str(&s[i..end]);
+                }
+                i = end;
+            }
             b'\\' => {
                 let (emit, next) = latex_command(s, i);
                 i = next;
@@ -220,6 +232,14 @@ fn decode(s: &str) -> String {
         }
     }
     out.text
+}
+
+/// Whether the backslash at `i` follows a drive letter that starts a word (`C:` of `C:\x`).
+fn drive_letter_before(bytes: &[u8], i: usize) -> bool {
+    i >= 2
+        && bytes[i - 1] == b':'
+        && bytes[i - 2].is_ascii_alphabetic()
+        && (i == 2 || !bytes[i - 3].is_ascii_alphanumeric())
 }
 
 /// A byte that stands for itself: printable ASCII other than LaTeX's and HTML's markup.
@@ -312,6 +332,9 @@ fn command(name: &str, has_arg: bool) -> Emit<'_> {
         "leftarrow" => Emit::Char('←'),
         "ldots" | "dots" | "cdots" => Emit::Char('…'),
         "eps" => Emit::Text("epsilon"),
+        // Logos: what they print is the name a reader searches for.
+        "TeX" | "LaTeX" | "BibTeX" | "XeTeX" | "LuaTeX" | "ConTeXt" => Emit::Text(name),
+        "LaTeXe" => Emit::Text("LaTeX2e"),
         // Named symbols and operators: their name is the word a reader searches for.
         "alpha" | "beta" | "gamma" | "delta" | "epsilon" | "varepsilon" | "zeta" | "eta"
         | "theta" | "vartheta" | "iota" | "kappa" | "lambda" | "mu" | "nu" | "xi" | "pi"
@@ -661,6 +684,24 @@ mod tests {
             clean_text(r"$2\times$ at $\epsilon \leq 1$"),
             "2× at epsilon ≤ 1"
         );
+    }
+
+    #[test]
+    fn logos_keep_their_name() {
+        assert_eq!(
+            clean_text(r"a \LaTeX{} class, \LaTeX\ macros, \TeX, \BibTeX and \LaTeXe"),
+            "a LaTeX class, LaTeX macros, TeX, BibTeX and LaTeX2e"
+        );
+    }
+
+    #[test]
+    fn windows_paths_are_not_latex() {
+        assert_eq!(
+            clean_text(r"kept in C:\Users\me\data.csv or D:\x, then \textit{b}"),
+            r"kept in C:\Users\me\data.csv or D:\x, then b"
+        );
+        // A command after a word that ends in a colon is still LaTeX.
+        assert_eq!(clean_text(r"Note:\textbf{bold}"), "Note:bold");
     }
 
     #[test]
