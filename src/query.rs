@@ -48,6 +48,9 @@ pub enum Scope {
     Id,
     /// Publication year: a filter, never part of the score (see [`Leaf::Years`]).
     Year,
+    /// Publication year joined to words by an explicit `OR` (`drift OR year:2021`): papers of
+    /// those years are alternatives to the words' papers, at no score, not a filter of them.
+    YearOr,
 }
 
 impl Scope {
@@ -696,13 +699,18 @@ impl Parser<'_> {
     fn parse_or(&mut self, depth: usize) -> Option<Expr> {
         let mut items = Vec::new();
         let mut expect_operand = true;
-        let mut first_or = None;
+        // For each item: whether an explicit `OR` joins it to the one before.
+        let mut joined: Vec<bool> = Vec::new();
+        let mut after_or = false;
         loop {
+            if joined.len() < items.len() {
+                joined.push(std::mem::take(&mut after_or) && joined.len() > 0);
+            }
             match self.peek() {
                 Some(Tok::Or) if !expect_operand => {
-                    first_or.get_or_insert_with(|| self.toks[self.pos].1.clone());
                     self.pos += 1;
                     expect_operand = true;
+                    after_or = true;
                 }
                 Some(Tok::Or | Tok::And) => {
                     let word = self.dangling_word();
@@ -728,13 +736,23 @@ impl Parser<'_> {
                 _ => break,
             }
         }
-        if let Some(span) = first_or {
-            if items.iter().any(is_year) && !items.iter().all(is_year) {
-                self.note(
-                    &span,
-                    "`year:` filters the words beside it, across `OR` too: this finds their papers of those years only (`year:...` alone finds every paper of a year)",
-                );
+        joined.resize(items.len(), false);
+        // Beside words, `year:` filters them (`drift year:2022`); joined to them by an explicit
+        // `OR` (`drift OR year:2021`), it is an alternative, as in Lucene: the papers of either.
+        // Items joined by `OR`s are a run; a run of years only (`year:2022 OR year:2023`) is
+        // still a filter of the words beside it.
+        let mut start = 0;
+        while start < items.len() {
+            let end = (start + 1..items.len())
+                .find(|&i| !joined[i])
+                .unwrap_or(items.len());
+            let run = &mut items[start..end];
+            if run.iter().any(is_year) && !run.iter().all(is_year) {
+                for item in run.iter_mut().filter(|e| is_year(e)) {
+                    *item = as_alternative(std::mem::replace(item, Expr::Or(Vec::new())));
+                }
             }
+            start = end;
         }
         flatten(items, Expr::Or)
     }
@@ -1269,7 +1287,7 @@ impl QueryBuilder {
             // The abstract has no index of its own: see `in_abstract`.
             Scope::Abstract => &[(f.text, true)],
             Scope::Authors => &[(f.authors, false)],
-            Scope::Year => {
+            Scope::Year | Scope::YearOr => {
                 let Leaf::Years(lo, hi) = leaf else {
                     return Vec::new();
                 };
@@ -1322,9 +1340,8 @@ impl QueryBuilder {
         };
         // A split word that ends in a prefix is its parts beside each other, the last one a
         // prefix: `co-optimiz*` is `co optimiz*`, as `co-optimization` is `co optimization`.
-        let split_prefix = matches!(leaf, Leaf::Prefix(_))
-            && prose_terms.len() > 1
-            && !self.ranking.glue_words;
+        let split_prefix =
+            matches!(leaf, Leaf::Prefix(_)) && prose_terms.len() > 1 && !self.ranking.glue_words;
         // The parts of a split word are words beside each other: `state-of-the-art` is `state
         // art`, as `state of the art` is, and `model's` is `model`.
         if (matches!(leaf, Leaf::Word(_)) || split_prefix)
@@ -1350,12 +1367,12 @@ impl QueryBuilder {
                     let stems = analyzer::prefix_stems(&t.text);
                     (t.text, stems)
                 }),
-            Leaf::Prefix(_) if split_prefix => analyzer::terms(&mut self.names, text)
-                .pop()
-                .map(|(_, t)| {
+            Leaf::Prefix(_) if split_prefix => {
+                analyzer::terms(&mut self.names, text).pop().map(|(_, t)| {
                     let stems = analyzer::prefix_stems(&t);
                     (t, stems)
-                }),
+                })
+            }
             _ => None,
         };
         if positive {
@@ -1427,7 +1444,8 @@ impl QueryBuilder {
                         let q: Box<dyn Query> =
                             Box::new(PrefixQuery::with_stems(field, prefix, stems));
                         alternatives.push(Alt::Query(if scope == Scope::Abstract {
-                            let must_hold = in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
+                            let must_hold =
+                                in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
                             self.in_abstract(q, must_hold)
                         } else {
                             q
@@ -1816,10 +1834,32 @@ fn years_ranges(items: &[Expr]) -> Option<Vec<YearRange>> {
     Some(ranges)
 }
 
+/// `expr`'s `year:` filters made alternatives ([`Scope::YearOr`]).
+fn as_alternative(expr: Expr) -> Expr {
+    match expr {
+        Expr::Leaf {
+            scope: Scope::Year,
+            leaf,
+            span,
+        } => Expr::Leaf {
+            scope: Scope::YearOr,
+            leaf,
+            span,
+        },
+        Expr::Or(v) => Expr::Or(v.into_iter().map(as_alternative).collect()),
+        Expr::And(v) => Expr::And(v.into_iter().map(as_alternative).collect()),
+        Expr::Required(e) => Expr::Required(Box::new(as_alternative(*e))),
+        Expr::Boost(e, b) => Expr::Boost(Box::new(as_alternative(*e)), b),
+        other => other,
+    }
+}
+
 /// A `year:` filter, or a group of nothing but (`(year:2020 OR year:2022)`).
 fn is_year(expr: &Expr) -> bool {
     match expr {
-        Expr::Leaf { leaf, .. } => matches!(leaf, Leaf::Years(..)),
+        Expr::Leaf { leaf, scope, .. } => {
+            matches!(leaf, Leaf::Years(..)) && *scope != Scope::YearOr
+        }
         Expr::Or(items) | Expr::And(items) => items.iter().all(is_year),
         Expr::Required(inner) | Expr::Boost(inner, _) => is_year(inner),
         Expr::Not(_) => false,
@@ -2247,13 +2287,29 @@ mod tests {
     }
 
     #[test]
-    fn a_year_across_an_explicit_or_is_said_to_filter() {
-        let notes = parse("drift OR year:2021", false).unwrap().notes;
-        assert!(
-            notes.len() == 1 && notes[0].starts_with("column 7: `year:` filters"),
-            "{notes:?}"
+    fn a_year_joined_to_words_by_an_explicit_or_is_an_alternative() {
+        let scopes = |q: &str| {
+            let mut out = Vec::new();
+            fn walk(e: &Expr, out: &mut Vec<Scope>) {
+                match e {
+                    Expr::Leaf { scope, .. } => out.push(*scope),
+                    Expr::Or(v) | Expr::And(v) => v.iter().for_each(|e| walk(e, out)),
+                    Expr::Not(e) | Expr::Required(e) | Expr::Boost(e, _) => walk(e, out),
+                }
+            }
+            walk(&expr(q), &mut out);
+            out
+        };
+        use Scope::{Any, Year, YearOr};
+        assert_eq!(scopes("drift OR year:2021"), [Any, YearOr]);
+        assert_eq!(
+            scopes("drift OR (year:2021 OR year:2023)"),
+            [Any, YearOr, YearOr]
         );
-        // Side by side the filter is what the user wrote; years alone are alternatives.
+        assert_eq!(scopes("drift year:2021"), [Any, Year]);
+        assert_eq!(scopes("drift year:2021 OR year:2023"), [Any, Year, Year]);
+        assert_eq!(scopes("year:2020 drift OR year:2021"), [Year, Any, YearOr]);
+        assert!(parse("drift OR year:2021", false).unwrap().notes.is_empty());
         assert!(parse("drift year:2021", false).unwrap().notes.is_empty());
         assert!(parse("year:2021 OR year:2023", false)
             .unwrap()

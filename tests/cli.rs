@@ -347,7 +347,11 @@ fn an_exclusion_typed_unquoted_is_part_of_the_query_not_a_flag() {
 #[test]
 fn a_split_word_ending_in_a_prefix_is_its_parts_the_last_a_prefix() {
     let papers = [
-        ("a", "Hardware co-optimization", "We co-optimize models and chips."),
+        (
+            "a",
+            "Hardware co-optimization",
+            "We co-optimize models and chips.",
+        ),
         ("b", "Loops", "An optimizer for loops."),
         ("c", "Co-design", "Chips and models, co-designed."),
         ("d", "Regret", "Bounds on regret."),
@@ -522,8 +526,18 @@ fn year_filters_the_words_beside_it_and_never_changes_a_score() {
     assert_eq!(found("drift (year:2019 OR year:2024)"), ["a", "e"]);
     assert_eq!(found("drift -year:2022"), ["a", "b", "e", "n"]);
     assert_eq!(found("year:2022"), ["c", "d"]);
-    // Even beside an explicit OR, a year filters: graph papers of 2019, of which there are none.
-    assert!(found("graph OR year:2019").is_empty());
+    // Joined to words by an explicit OR, a year is an alternative, as in Lucene: graph papers
+    // or papers of 2019 (before, it filtered: graph papers of 2019, none). A run of years
+    // joined by OR still filters the words beside it.
+    assert_eq!(found("graph OR year:2019"), ["a", "d"]);
+    assert_eq!(found("drift OR year:2022"), ["a", "b", "c", "d", "e", "n"]);
+    assert_eq!(found("graph OR year:2019 OR year:2021"), ["a", "b", "d"]);
+    assert_eq!(found("drift year:2019 OR year:2024"), ["a", "e"]);
+    assert_eq!(found("(graph OR year:2019) AND drift"), ["a"]);
+    // The year's own papers come after the words', at no score.
+    let either = json_hits(&dir, &["graph OR year:2019"]);
+    assert_eq!(either[0].id, "d");
+    assert_eq!(either[1].score, 0.0);
     // The filter decides which papers are shown, never their scores or order.
     let all = json_hits(&dir, &["drift", "-n", "100"]);
     let since = json_hits(&dir, &["drift year:>=2021", "-n", "100"]);
