@@ -234,12 +234,22 @@ fn decode(s: &str) -> String {
     out.text
 }
 
-/// Whether the backslash at `i` follows a drive letter that starts a word (`C:` of `C:\x`).
+/// Whether the backslash at `i` continues a Windows path: it follows a drive letter that
+/// starts a word (after a space, `(` or a quote) and what follows, up to the next space, has
+/// none of LaTeX's `{ } $ ^`. Maths has the same shape, and is far more common in abstracts:
+/// `$f:\mathbb{R}^d$`, `(A:\textbf{x})`, `\cite{b:\y}`.
 fn drive_letter_before(bytes: &[u8], i: usize) -> bool {
+    let starts_word = i == 2
+        || (i > 2 && matches!(bytes[i - 3], b'(' | b'"' | b'\''))
+        || (i > 2 && bytes[i - 3].is_ascii_whitespace());
     i >= 2
         && bytes[i - 1] == b':'
         && bytes[i - 2].is_ascii_alphabetic()
-        && (i == 2 || !bytes[i - 3].is_ascii_alphanumeric())
+        && starts_word
+        && !bytes[i..]
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .any(|b| matches!(b, b'{' | b'}' | b'$' | b'^'))
 }
 
 /// A byte that stands for itself: printable ASCII other than LaTeX's and HTML's markup.
@@ -700,8 +710,20 @@ mod tests {
             clean_text(r"kept in C:\Users\me\data.csv or D:\x, then \textit{b}"),
             r"kept in C:\Users\me\data.csv or D:\x, then b"
         );
-        // A command after a word that ends in a colon is still LaTeX.
+        // A command after a word that ends in a colon is still LaTeX, and so is maths of the
+        // same shape (all found in real abstracts).
         assert_eq!(clean_text(r"Note:\textbf{bold}"), "Note:bold");
+        assert_eq!(
+            clean_text(r"Let $f:\mathbb{S}^{d}\times S$ and $G:\mathbb{R}\to\mathbb{R}$ hold"),
+            "Let f:S^d× S and G:R→R hold"
+        );
+        assert_eq!(clean_text(r"(A:\textbf{strong})"), "(A:strong)");
+        assert_eq!(clean_text(r"{C:\x} y"), "C: y");
+        assert_eq!(
+            clean_text(r"Intro\cite{b:\y} then the rest."),
+            "Intro then the rest."
+        );
+        assert_eq!(clean_text(r"in (C:\tmp\x.txt)"), r"in (C:\tmp\x.txt)");
     }
 
     #[test]

@@ -24,16 +24,26 @@ pub struct Cli {
 
 impl Cli {
     /// Parses `args` (the program's name first) as [`Parser::parse_from`] does, except that
-    /// a query word written as an exclusion, `paperdex search drift -data`, is a query word,
-    /// as it is inside quotes: the user typed the query syntax, not a flag. Only `-n` and `-h`
-    /// (and `-n5`, `-n=5`) are flags there; `--` options are untouched.
+    /// a query word written as an exclusion, `paperdex search drift -data` (or a `similar`
+    /// filter's), is a query word, as it is inside quotes: the user typed the query syntax,
+    /// not a flag. Only `-n` and `-h` (and `-n5`, `-n=5`) are flags there; `--` options are
+    /// untouched.
     pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Cli {
         let mut cli = Cli::parse_from(mark_exclusions(args.into_iter().collect()));
-        if let Command::Search(search) = &mut cli.command {
-            for word in &mut search.query {
-                if let Some(rest) = word.strip_prefix(EXCLUSION_MARK) {
-                    *word = rest.to_string();
+        let words = match &mut cli.command {
+            Command::Search(search) => &mut search.query,
+            Command::Similar(similar) => {
+                // An id that starts with `-` is an id.
+                if let Some(rest) = similar.id.strip_prefix(EXCLUSION_MARK) {
+                    similar.id = rest.to_string();
                 }
+                &mut similar.filter
+            }
+            _ => return cli,
+        };
+        for word in words {
+            if let Some(rest) = word.strip_prefix(EXCLUSION_MARK) {
+                *word = rest.to_string();
             }
         }
         cli
@@ -44,9 +54,11 @@ impl Cli {
 /// argument a program is given can hold it, so it never meets a user's own.
 const EXCLUSION_MARK: char = '\0';
 
-/// `args` with every `-word` of a `search` query marked ([`Cli::parse_args`]).
+/// `args` with every `-word` of a `search` query or a `similar` filter marked
+/// ([`Cli::parse_args`]).
 fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
-    // Options of `search` (and the global one) that take the next argument as their value.
+    // Options of `search` and `similar` (and the global one) that take the next argument as
+    // their value.
     const TAKE_VALUE: &[&str] = &["-n", "--limit", "--offset", "--sort", "--color", "--index"];
     let mut i = 1;
     // The subcommand: the first argument that is neither an option nor an option's value.
@@ -57,7 +69,11 @@ fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
             _ => break,
         }
     }
-    if args.get(i).and_then(|a| a.to_str()) != Some("search") {
+    // `similar ID FILTER...`: its filter is query syntax too.
+    if !matches!(
+        args.get(i).and_then(|a| a.to_str()),
+        Some("search" | "similar")
+    ) {
         return args;
     }
     for j in i + 1..args.len() {

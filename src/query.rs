@@ -1362,17 +1362,19 @@ impl QueryBuilder {
         // A prefix finds every word starting with it, as typed: `running*` is not `run*`, and
         // `optimiz*` also finds `optimization`, whose stem is `optim`.
         let prose_prefix = match leaf {
-            Leaf::Prefix(_) if prose_terms.len() == 1 => analyzer::only_term(&mut self.names, text)
-                .map(|t| {
-                    let stems = analyzer::prefix_stems(&t.text);
-                    (t.text, stems)
-                }),
+            // Before the one-part case: a split word whose other parts were function words
+            // (`the-optimiz*`) is one part now, but not one word to analyze.
             Leaf::Prefix(_) if split_prefix => {
                 analyzer::terms(&mut self.names, text).pop().map(|(_, t)| {
                     let stems = analyzer::prefix_stems(&t);
                     (t, stems)
                 })
             }
+            Leaf::Prefix(_) if prose_terms.len() == 1 => analyzer::only_term(&mut self.names, text)
+                .map(|t| {
+                    let stems = analyzer::prefix_stems(&t.text);
+                    (t.text, stems)
+                }),
             _ => None,
         };
         if positive {
@@ -1441,8 +1443,10 @@ impl QueryBuilder {
                                 self.term_alt(scope, field, t)
                             });
                         }
-                        let q: Box<dyn Query> =
-                            Box::new(PrefixQuery::with_stems(field, prefix, stems));
+                        let q: Box<dyn Query> = Box::new(Labelled::new(
+                            Box::new(PrefixQuery::with_stems(field, prefix, stems)),
+                            format!("{}:{prefix}*", self.field_name(field)),
+                        ));
                         alternatives.push(Alt::Query(if scope == Scope::Abstract {
                             let must_hold =
                                 in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
@@ -1453,12 +1457,19 @@ impl QueryBuilder {
                         boost_from(&mut alternatives, first, boost);
                         continue;
                     }
-                    (Leaf::Prefix(_), _) => Box::new(PhrasePrefixQuery::new_with_offset(
-                        terms
-                            .iter()
-                            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                            .collect(),
-                    )),
+                    (Leaf::Prefix(_), _) => {
+                        // A name ending in a prefix (`author:jean-p*`): the name's words in
+                        // order. tantivy tries only 50 completions of the prefix by default,
+                        // in term order: `jean-f*` found no Jean-François.
+                        let mut q = PhrasePrefixQuery::new_with_offset(
+                            terms
+                                .iter()
+                                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                                .collect(),
+                        );
+                        q.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
+                        Box::new(q)
+                    }
                     (_, 1) if scope != Scope::Abstract => {
                         alternatives.push(self.term_alt(scope, field, &terms[0].1));
                         boost_from(&mut alternatives, first, boost);
@@ -1488,6 +1499,13 @@ impl QueryBuilder {
                         slop,
                     )),
                 };
+            let q: Box<dyn Query> = match leaf {
+                Leaf::Prefix(_) | Leaf::Phrase(..) => {
+                    let label = self.label(field, leaf, terms, slop, prose_prefix.as_ref());
+                    Box::new(Labelled::new(q, label))
+                }
+                _ => q,
+            };
             let q = if scope == Scope::Abstract {
                 let must_hold = match leaf {
                     Leaf::Prefix(_) if terms.len() == 1 => match &prose_prefix {
@@ -1510,6 +1528,45 @@ impl QueryBuilder {
             boost_from(&mut alternatives, first, boost);
         }
         alternatives
+    }
+
+    /// How `--explain` names a field: the ranking field is the title and the abstract.
+    fn field_name(&self, field: Field) -> &'static str {
+        let f = &self.fields;
+        match field {
+            _ if field == f.text => "title+abstract",
+            _ if field == f.title => "title",
+            _ if field == f.authors => "authors",
+            _ if field == f.venue => "venue",
+            _ if field == f.id => "id",
+            _ => "field",
+        }
+    }
+
+    /// What a phrase or prefix searched, as `--explain` shows it: `title:"graph network"~2`,
+    /// `title+abstract:optimiz*`, `authors:"ann b*"`; the words as the index holds them.
+    fn label(
+        &self,
+        field: Field,
+        leaf: &Leaf,
+        terms: &[(usize, String)],
+        slop: u32,
+        prose_prefix: Option<&(String, Vec<String>)>,
+    ) -> String {
+        let name = self.field_name(field);
+        let prefix = matches!(leaf, Leaf::Prefix(_));
+        if let (true, [_], Some((typed, _))) = (prefix, terms, prose_prefix) {
+            if field == self.fields.text || field == self.fields.title {
+                return format!("{name}:{typed}*");
+            }
+        }
+        let words: Vec<&str> = terms.iter().map(|(_, t)| t.as_str()).collect();
+        let star = if prefix { "*" } else { "" };
+        match words.as_slice() {
+            [one] => format!("{name}:{one}{star}"),
+            _ if slop > 0 => format!("{name}:\"{}{star}\"~{slop}", words.join(" ")),
+            _ => format!("{name}:\"{}{star}\"", words.join(" ")),
+        }
     }
 
     /// The terms of `field` near `term` ([`fuzzy::near`]); only `term` without an index.
@@ -1896,6 +1953,104 @@ fn is_searched(expr: &Expr) -> bool {
         Expr::Not(_) => false,
         Expr::Required(inner) | Expr::Boost(inner, _) => is_searched(inner),
         e => !is_year(e),
+    }
+}
+
+/// How many words a phrase's last, prefix word may stand for (`author:jean-f*`: every name
+/// word starting with `f`, in term order); tantivy's default is 50.
+const MAX_PHRASE_PREFIX_EXPANSIONS: u32 = 100_000;
+
+/// A query whose `--explain` says what it searched (`title+abstract:"data drift"`): tantivy
+/// explains a phrase's or a prefix's score without naming the field or the words. Scoring and
+/// matching are the inner query's own: its scorer is handed on as it is.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    inner: Arc<dyn Query>,
+    label: String,
+}
+
+impl Labelled {
+    pub fn new(inner: Box<dyn Query>, label: String) -> Labelled {
+        Labelled {
+            inner: Arc::from(inner),
+            label,
+        }
+    }
+}
+
+impl Query for Labelled {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(LabelledWeight {
+            inner: self.inner.weight(scoring)?,
+            label: self.label.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct LabelledWeight {
+    inner: Box<dyn Weight>,
+    label: String,
+}
+
+impl Weight for LabelledWeight {
+    fn scorer(
+        &self,
+        reader: &tantivy::SegmentReader,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
+        self.inner.scorer(reader, boost)
+    }
+
+    fn scorer_danger(
+        &self,
+        reader: &tantivy::SegmentReader,
+        target: tantivy::DocId,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<(tantivy::SeekDangerResult, Box<dyn tantivy::query::Scorer>)> {
+        self.inner.scorer_danger(reader, target, boost)
+    }
+
+    fn explain(
+        &self,
+        reader: &tantivy::SegmentReader,
+        doc: tantivy::DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        let mut explanation = self.inner.explain(reader, doc)?;
+        explanation.add_context(self.label.clone());
+        Ok(explanation)
+    }
+
+    fn count(&self, reader: &tantivy::SegmentReader) -> tantivy::Result<u32> {
+        self.inner.count(reader)
+    }
+
+    fn for_each(
+        &self,
+        reader: &tantivy::SegmentReader,
+        callback: &mut dyn FnMut(tantivy::DocId, tantivy::Score),
+    ) -> tantivy::Result<()> {
+        self.inner.for_each(reader, callback)
+    }
+
+    fn for_each_no_score(
+        &self,
+        reader: &tantivy::SegmentReader,
+        callback: &mut dyn FnMut(&[tantivy::DocId]),
+    ) -> tantivy::Result<()> {
+        self.inner.for_each_no_score(reader, callback)
+    }
+
+    fn for_each_pruning(
+        &self,
+        threshold: tantivy::Score,
+        reader: &tantivy::SegmentReader,
+        callback: &mut dyn FnMut(tantivy::DocId, tantivy::Score) -> tantivy::Score,
+    ) -> tantivy::Result<()> {
+        self.inner.for_each_pruning(threshold, reader, callback)
     }
 }
 

@@ -317,6 +317,27 @@ fn a_prefix_finds_every_word_starting_with_it_as_typed() {
 }
 
 #[test]
+fn a_name_ending_in_a_prefix_reaches_every_completion() {
+    // Sixty name words starting with `f` sort before `francois`: tantivy's phrase prefix
+    // tried only the first 50 of them, and `author:jean-f*` found no Jean-François.
+    let mut papers: Vec<serde_json::Value> = (0..60)
+        .map(|i| {
+            serde_json::json!({"id": format!("p{i}"), "title": "Filler", "abstract": "Text.",
+                               "authors": [format!("Ann Fa{i:02}")]})
+        })
+        .collect();
+    papers.push(
+        serde_json::json!({"id": "jf", "title": "Graphs", "abstract": "Text.",
+                                   "authors": ["Jean-François Dupont"]}),
+    );
+    let dir = jsonl_workdir(papers);
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    assert_eq!(found("author:jean-f*"), ["jf"]);
+    assert_eq!(found("author:jean-fr*"), ["jf"]);
+    assert!(found("author:jean-g*").is_empty());
+}
+
+#[test]
 fn an_exclusion_typed_unquoted_is_part_of_the_query_not_a_flag() {
     let papers = [
         ("a", "Data drift", "Drift in data."),
@@ -358,6 +379,9 @@ fn a_split_word_ending_in_a_prefix_is_its_parts_the_last_a_prefix() {
     ];
     let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    // Its other parts function words, it is the prefix alone.
+    assert_eq!(found("the-optimiz*"), found("optimiz*"));
+    assert_eq!(found("title:the-optimiz*"), ["a"]);
     // Before, `co-optimiz*` was a phrase ending in the stemmed prefix `optimiz`, which no
     // indexed stem (`optim`) starts with: it found nothing.
     assert_eq!(found("co-optimiz*"), found("co-optimization"));
@@ -629,6 +653,13 @@ fn similar_ranks_papers_sharing_the_telling_words_and_leaves_the_paper_out() {
     );
     assert_eq!(similar(&["src", "year:..2022"]), all[1..2]);
     assert_eq!(similar(&["src", "neural"]), all[1..2]);
+    // A filter's exclusion needs no quotes, as a search's does not.
+    assert_eq!(
+        similar(&["src", "-neural"]),
+        [all[0].clone(), all[2].clone()]
+    );
+    let first = similar(&["src", "-n", "1", "-neural"]);
+    assert_eq!((first.len(), first[0].0.as_str()), (1, "near"));
     // The words `src` shares with some other paper, heaviest first: `render` (`near` has
     // `renders`), `real time` and `we` (`far`) count though `src` has them once; function words
     // (`for`, `with`, `in`) and words no other paper has do not.
@@ -1150,6 +1181,45 @@ fn explain_shows_the_bm25_parts() {
         .stdout(predicate::str::contains("[Term=title+abstract:\"drift\"]"))
         .stdout(predicate::str::contains("[Term=title:\"drift\"]"))
         .stdout(predicate::str::contains("field=").not());
+}
+
+#[test]
+fn explain_names_what_a_phrase_or_a_prefix_searched() {
+    let dir = workdir();
+    let explain = |q: &str| {
+        let out = cmd(&dir)
+            .args(["search", q, "-n", "1", "--explain"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{q}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Before, tantivy's "Phrase Scorer" and "AutomatonScorer" said neither field nor words.
+    let phrase = explain("\"data drift\"");
+    assert!(
+        phrase.contains("Phrase Scorer [title+abstract:\"data drift\"]"),
+        "{phrase}"
+    );
+    assert!(phrase.contains("[title:\"data drift\"]"), "{phrase}");
+    let sloppy = explain("\"data drifts\"~2");
+    assert!(
+        sloppy.contains("[title+abstract:\"data drift\"~2]"),
+        "{sloppy}"
+    );
+    let prefix = explain("strag*");
+    assert!(
+        prefix.contains("AutomatonScorer [title+abstract:strag*]"),
+        "{prefix}"
+    );
+    assert!(
+        prefix.contains("AutomatonScorer [title:strag*]"),
+        "{prefix}"
+    );
+    let author = explain("author:\"ankur mallick\"");
+    assert!(author.contains("[authors:\"ankur mallick\"]"), "{author}");
+    let split = explain("co-optimiz*");
+    assert!(split.contains("[Term=title+abstract:\"co\"]"), "{split}");
+    assert!(split.contains("[title+abstract:optimiz*]"), "{split}");
 }
 
 #[test]
