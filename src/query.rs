@@ -1045,6 +1045,9 @@ pub struct QueryBuilder {
     searcher: Option<Searcher>,
     /// The terms each fuzzy word of the query being built stands for, by field, term and edits.
     fuzzy_memo: HashMap<(Field, String, u8), Vec<fuzzy::Near>>,
+    /// The query will be explained: its phrases and prefixes say what they searched
+    /// ([`Labelled`]), which other queries need not pay for.
+    pub explaining: bool,
 }
 
 /// A query ready to run, with the terms to highlight.
@@ -1066,6 +1069,7 @@ impl QueryBuilder {
             ranking,
             searcher: None,
             fuzzy_memo: HashMap::new(),
+            explaining: false,
         }
     }
 
@@ -1443,10 +1447,12 @@ impl QueryBuilder {
                                 self.term_alt(scope, field, t)
                             });
                         }
-                        let q: Box<dyn Query> = Box::new(Labelled::new(
-                            Box::new(PrefixQuery::with_stems(field, prefix, stems)),
-                            format!("{}:{prefix}*", self.field_name(field)),
-                        ));
+                        let mut q: Box<dyn Query> =
+                            Box::new(PrefixQuery::with_stems(field, prefix, stems));
+                        if self.explaining {
+                            let label = format!("{}:{prefix}*", self.field_name(field));
+                            q = Box::new(Labelled::new(q, label));
+                        }
                         alternatives.push(Alt::Query(if scope == Scope::Abstract {
                             let must_hold =
                                 in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
@@ -1500,7 +1506,7 @@ impl QueryBuilder {
                     )),
                 };
             let q: Box<dyn Query> = match leaf {
-                Leaf::Prefix(_) | Leaf::Phrase(..) => {
+                Leaf::Prefix(_) | Leaf::Phrase(..) if self.explaining => {
                     let label = self.label(field, leaf, terms, slop, prose_prefix.as_ref());
                     Box::new(Labelled::new(q, label))
                 }

@@ -234,6 +234,7 @@ impl Engine {
 
     /// Runs a request: the ranked hits with stored fields and snippets.
     pub fn search(&mut self, req: &Request) -> Result<Answer, SearchError> {
+        self.builder.explaining = req.explain;
         let (built, notes) = self.prepare(req.query, req.all)?;
         let top = match req.order {
             Order::Relevance => self.top(&built, req.limit, req.offset)?,
