@@ -704,7 +704,7 @@ impl Parser<'_> {
         let mut after_or = false;
         loop {
             if joined.len() < items.len() {
-                joined.push(std::mem::take(&mut after_or) && joined.len() > 0);
+                joined.push(std::mem::take(&mut after_or));
             }
             match self.peek() {
                 Some(Tok::Or) if !expect_operand => {
