@@ -1423,98 +1423,73 @@ impl QueryBuilder {
                 }
                 &names_terms
             };
-            let q: Box<dyn Query> =
-                match (leaf, terms.len()) {
-                    (_, 0) => continue,
-                    (Leaf::Prefix(_), 1) => match &prose_prefix {
-                        Some((prefix, stems)) if is_prose => {
-                            Box::new(PrefixQuery::with_stems(field, prefix, stems))
-                        }
-                        _ => Box::new(PrefixQuery::new(field, &terms[0].1)),
-                    },
-                    (Leaf::Prefix(_), n) if is_prose && split_prefix => {
-                        let Some((prefix, stems)) = &prose_prefix else {
-                            continue;
-                        };
-                        for (_, t) in &terms[..n - 1] {
-                            alternatives.push(if scope == Scope::Abstract {
-                                let q = self.term_query(field, t);
-                                Alt::Query(self.in_abstract(
-                                    q,
-                                    in_abstract::Leaf::Terms(vec![(0, t.clone())], 0),
-                                ))
-                            } else {
-                                self.term_alt(scope, field, t)
-                            });
-                        }
-                        let mut q: Box<dyn Query> =
-                            Box::new(PrefixQuery::with_stems(field, prefix, stems));
-                        if self.explaining {
-                            let label = format!("{}:{prefix}*", self.field_name(field));
-                            q = Box::new(Labelled::new(q, label));
-                        }
-                        alternatives.push(Alt::Query(if scope == Scope::Abstract {
-                            let must_hold =
-                                in_abstract::Leaf::Prefix(prefix.clone(), stems.clone());
-                            self.in_abstract(q, must_hold)
-                        } else {
-                            q
-                        }));
-                        boost_from(&mut alternatives, first, boost);
+            // A split word ending in a prefix, in a prose field: its parts, then the prefix.
+            let one_prefix = is_prose && split_prefix;
+            let q: Box<dyn Query> = match (leaf, terms.len()) {
+                (_, 0) => continue,
+                (Leaf::Prefix(_), 1) => match &prose_prefix {
+                    Some((prefix, stems)) if is_prose => {
+                        Box::new(PrefixQuery::with_stems(field, prefix, stems))
+                    }
+                    _ => Box::new(PrefixQuery::new(field, &terms[0].1)),
+                },
+                // Its whole parts are words of their own; its prefix goes on below.
+                (Leaf::Prefix(_), n) if one_prefix => {
+                    let Some((prefix, stems)) = &prose_prefix else {
                         continue;
+                    };
+                    for (_, t) in &terms[..n - 1] {
+                        let part = self.part(scope, field, t);
+                        alternatives.push(part);
                     }
-                    (Leaf::Prefix(_), _) => {
-                        // A name ending in a prefix (`author:jean-p*`): the name's words in
-                        // order. tantivy tries only 50 completions of the prefix by default,
-                        // in term order: `jean-f*` found no Jean-François.
-                        let mut q = PhrasePrefixQuery::new_with_offset(
-                            terms
-                                .iter()
-                                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                                .collect(),
-                        );
-                        q.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
-                        Box::new(q)
-                    }
-                    (_, 1) if scope != Scope::Abstract => {
-                        alternatives.push(self.term_alt(scope, field, &terms[0].1));
-                        boost_from(&mut alternatives, first, boost);
-                        continue;
-                    }
-                    (_, 1) => self.term_query(field, &terms[0].1),
-                    (Leaf::Word(_), _) if !self.ranking.glue_words => {
-                        for (_, t) in terms {
-                            alternatives.push(if scope == Scope::Abstract {
-                                let q = self.term_query(field, t);
-                                Alt::Query(self.in_abstract(
-                                    q,
-                                    in_abstract::Leaf::Terms(vec![(0, t.clone())], 0),
-                                ))
-                            } else {
-                                self.term_alt(scope, field, t)
-                            });
-                        }
-                        boost_from(&mut alternatives, first, boost);
-                        continue;
-                    }
-                    _ => Box::new(PhraseQuery::new_with_offset_and_slop(
+                    Box::new(PrefixQuery::with_stems(field, prefix, stems))
+                }
+                (Leaf::Prefix(_), _) => {
+                    // A name ending in a prefix (`author:jean-p*`): the name's words in
+                    // order. tantivy tries only 50 completions of the prefix by default,
+                    // in term order: `jean-f*` found no Jean-François.
+                    let mut q = PhrasePrefixQuery::new_with_offset(
                         terms
                             .iter()
                             .map(|(p, t)| (*p, Term::from_field_text(field, t)))
                             .collect(),
-                        slop,
-                    )),
-                };
+                    );
+                    q.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
+                    Box::new(q)
+                }
+                (_, 1) if scope != Scope::Abstract => {
+                    alternatives.push(self.term_alt(scope, field, &terms[0].1));
+                    boost_from(&mut alternatives, first, boost);
+                    continue;
+                }
+                (_, 1) => self.term_query(field, &terms[0].1),
+                (Leaf::Word(_), _) if !self.ranking.glue_words => {
+                    for (_, t) in terms {
+                        let part = self.part(scope, field, t);
+                        alternatives.push(part);
+                    }
+                    boost_from(&mut alternatives, first, boost);
+                    continue;
+                }
+                _ => Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms
+                        .iter()
+                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                        .collect(),
+                    slop,
+                )),
+            };
             let q: Box<dyn Query> = match leaf {
                 Leaf::Prefix(_) | Leaf::Phrase(..) if self.explaining => {
-                    let label = self.label(field, leaf, terms, slop, prose_prefix.as_ref());
+                    let typed = prose_prefix.as_ref().filter(|_| is_prose).map(|p| &p.0);
+                    let label = self.label(field, leaf, terms, slop, typed);
                     Box::new(Labelled::new(q, label))
                 }
                 _ => q,
             };
             let q = if scope == Scope::Abstract {
                 let must_hold = match leaf {
-                    Leaf::Prefix(_) if terms.len() == 1 => match &prose_prefix {
+                    Leaf::Prefix(_) if terms.len() == 1 || one_prefix => match &prose_prefix {
                         Some((prefix, stems)) => {
                             in_abstract::Leaf::Prefix(prefix.clone(), stems.clone())
                         }
@@ -1536,6 +1511,17 @@ impl QueryBuilder {
         alternatives
     }
 
+    /// One part of a split word, a word of its own.
+    fn part(&mut self, scope: Scope, field: Field, term: &str) -> Alt {
+        if scope == Scope::Abstract {
+            let q = self.term_query(field, term);
+            let must_hold = in_abstract::Leaf::Terms(vec![(0, term.to_string())], 0);
+            Alt::Query(self.in_abstract(q, must_hold))
+        } else {
+            self.term_alt(scope, field, term)
+        }
+    }
+
     /// How `--explain` names a field: the ranking field is the title and the abstract.
     fn field_name(&self, field: Field) -> &'static str {
         let f = &self.fields;
@@ -1550,21 +1536,20 @@ impl QueryBuilder {
     }
 
     /// What a phrase or prefix searched, as `--explain` shows it: `title:"graph network"~2`,
-    /// `title+abstract:optimiz*`, `authors:"ann b*"`; the words as the index holds them.
+    /// `title+abstract:optimiz*`, `authors:"ann b*"`; the words as the index holds them, and a
+    /// prose prefix as typed (`typed`: it stands for itself and a few stems).
     fn label(
         &self,
         field: Field,
         leaf: &Leaf,
         terms: &[(usize, String)],
         slop: u32,
-        prose_prefix: Option<&(String, Vec<String>)>,
+        typed: Option<&String>,
     ) -> String {
         let name = self.field_name(field);
         let prefix = matches!(leaf, Leaf::Prefix(_));
-        if let (true, [_], Some((typed, _))) = (prefix, terms, prose_prefix) {
-            if field == self.fields.text || field == self.fields.title {
-                return format!("{name}:{typed}*");
-            }
+        if let (true, Some(typed)) = (prefix, typed) {
+            return format!("{name}:{typed}*");
         }
         let words: Vec<&str> = terms.iter().map(|(_, t)| t.as_str()).collect();
         let star = if prefix { "*" } else { "" };
