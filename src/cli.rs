@@ -3,6 +3,7 @@
 //! Raw arguments are parsed here; the commands resolve them into settings and run.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -29,7 +30,23 @@ impl Cli {
     /// not a flag. Only `-n` and `-h` (and `-n5`, `-n=5`) are flags there; `--` options are
     /// untouched.
     pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Cli {
-        let mut cli = Cli::parse_from(mark_exclusions(args.into_iter().collect()));
+        let (args, misplaced) = mark_exclusions(args.into_iter().collect());
+        let mut cli = match Cli::try_parse_from(args) {
+            Ok(cli) => cli,
+            // clap would say `-d` is unexpected and suggest `-- -d`, which would not help.
+            Err(e) if e.kind() == clap::error::ErrorKind::UnknownArgument => match misplaced {
+                Some((option, word)) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "error: `{option}` needs its value right after it, and `{word}` is a word to leave out: \
+                         give the value first (`{option} 5 {word}` for a number)"
+                    );
+                    std::process::exit(2);
+                }
+                None => e.exit(),
+            },
+            Err(e) => e.exit(),
+        };
         let words = match &mut cli.command {
             Command::Search(search) => &mut search.query,
             Command::Similar(similar) => {
@@ -55,8 +72,9 @@ impl Cli {
 const EXCLUSION_MARK: char = '\0';
 
 /// `args` with every `-word` of a `search` query or a `similar` filter marked
-/// ([`Cli::parse_args`]).
-fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
+/// ([`Cli::parse_args`]), and the first `-word` where an option's value should be, with the
+/// option (`-n -data`), which clap then refuses.
+fn mark_exclusions(mut args: Vec<OsString>) -> (Vec<OsString>, Option<(String, String)>) {
     // Options of `search` and `similar` (and the global one) that take the next argument as
     // their value.
     const TAKE_VALUE: &[&str] = &["-n", "--limit", "--offset", "--sort", "--color", "--index"];
@@ -74,8 +92,9 @@ fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
         args.get(i).and_then(|a| a.to_str()),
         Some("search" | "similar")
     ) {
-        return args;
+        return (args, None);
     }
+    let mut misplaced = None;
     for j in i + 1..args.len() {
         let Some(word) = args[j].to_str() else {
             continue;
@@ -88,15 +107,20 @@ fn mark_exclusions(mut args: Vec<OsString>) -> Vec<OsString> {
             || word
                 .strip_prefix("-n")
                 .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit() || c == '='));
-        let is_value = args[j - 1]
+        let value_of = args[j - 1]
             .to_str()
-            .is_some_and(|prev| TAKE_VALUE.contains(&prev));
-        if word.len() > 1 && word.starts_with('-') && !word.starts_with("--") && !flag && !is_value
-        {
-            args[j] = OsString::from(format!("{EXCLUSION_MARK}{word}"));
+            .filter(|prev| TAKE_VALUE.contains(prev))
+            .map(str::to_string);
+        if word.len() > 1 && word.starts_with('-') && !word.starts_with("--") && !flag {
+            match value_of {
+                Some(option) => {
+                    misplaced.get_or_insert((option, word.to_string()));
+                }
+                None => args[j] = OsString::from(format!("{EXCLUSION_MARK}{word}")),
+            }
         }
     }
-    args
+    (args, misplaced)
 }
 
 #[derive(Debug, Subcommand)]

@@ -1332,7 +1332,10 @@ impl QueryBuilder {
         }
         let mut alternatives: Vec<Alt> = Vec::new();
         let (text, slop) = match leaf {
-            Leaf::Word(w) | Leaf::Prefix(w) => (w.as_str(), 0),
+            Leaf::Word(w) => (w.as_str(), 0),
+            // `model's*` is `model*`: a possessive `s` is dropped from a split word, and here
+            // it would be a prefix `s*` of its own.
+            Leaf::Prefix(w) => (without_possessive(w), 0),
             Leaf::Phrase(p, slop) => (p.as_str(), *slop),
             Leaf::Years(..) | Leaf::Fuzzy(..) => return Vec::new(),
         };
@@ -1859,6 +1862,18 @@ fn function_parts(names: &mut TextAnalyzer, text: &str) -> Vec<usize> {
         }
     }
     out
+}
+
+/// `word` without a trailing possessive `'s` (`’s`, `'S`), where a word remains before it.
+fn without_possessive(word: &str) -> &str {
+    for mark in ["'s", "'S", "\u{2019}s", "\u{2019}S"] {
+        if let Some(stem) = word.strip_suffix(mark) {
+            if stem.chars().last().is_some_and(char::is_alphanumeric) {
+                return stem;
+            }
+        }
+    }
+    word
 }
 
 pub(crate) fn is_stopword(word: &str) -> bool {

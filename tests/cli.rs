@@ -358,11 +358,17 @@ fn an_exclusion_typed_unquoted_is_part_of_the_query_not_a_flag() {
     assert_eq!(found(&["--limit", "5", "networks", "-drift"]), ["c"]);
     // After `--`, as before, everything is the query.
     assert_eq!(found(&["--", "drift", "-data"]), ["b"]);
-    // The option of `--limit` is still checked as a number, not taken as a word.
-    cmd(&dir)
-        .args(["search", "drift", "--limit", "-data"])
-        .assert()
-        .code(2);
+    // The value of `--limit` is still checked as a number, not taken as a word, and the error
+    // says so (clap's own named `-d` and suggested `-- -d`).
+    for limit in ["--limit", "-n"] {
+        cmd(&dir)
+            .args(["search", "drift", limit, "-data"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "`{limit}` needs its value right after it, and `-data` is a word to leave out"
+            )));
+    }
 }
 
 #[test]
@@ -376,9 +382,13 @@ fn a_split_word_ending_in_a_prefix_is_its_parts_the_last_a_prefix() {
         ("b", "Loops", "An optimizer for loops."),
         ("c", "Co-design", "Chips and models, co-designed."),
         ("d", "Regret", "Bounds on regret."),
+        ("e", "Sparse solvers", "Solvers."),
     ];
     let dir = papers_workdir(&papers);
     let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    // `model's*` is `model*`: the possessive is no prefix `s*` of its own.
+    assert_eq!(found("model's*"), ["a", "c"]);
+    assert_eq!(found("model\u{2019}s*"), ["a", "c"]);
     // Its other parts function words, it is the prefix alone.
     assert_eq!(found("the-optimiz*"), found("optimiz*"));
     assert_eq!(found("title:the-optimiz*"), ["a"]);
