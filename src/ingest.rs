@@ -120,6 +120,16 @@ pub struct IngestSummary {
     pub merge_failed: Option<String>,
 }
 
+impl IngestSummary {
+    /// Lists a problem, while fewer than [`PROBLEMS_LISTED`] are (the first is what a run
+    /// that read nothing names).
+    fn list_problem(&mut self, problem: String) {
+        if self.problems.len() < PROBLEMS_LISTED {
+            self.problems.push(problem);
+        }
+    }
+}
+
 /// Turns a paper into the tantivy document that indexes and stores it.
 pub fn document(fields: &Fields, paper: &Paper) -> TantivyDocument {
     weighted_document(fields, paper, TITLE_WEIGHT)
@@ -689,7 +699,6 @@ fn feed(
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();
     let mut done_bytes = 0;
-    let mut first_problem = None;
     for source in found {
         let mut report = SourceReport {
             path: source.path.clone(),
@@ -700,11 +709,7 @@ fn feed(
             // A file that cannot be read at all (binary, not gzip, empty, not permitted) is one
             // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
             Err(e) if opts.skip_invalid => {
-                let problem = format!("{e:#}");
-                first_problem.get_or_insert_with(|| problem.clone());
-                if summary.problems.len() < PROBLEMS_LISTED {
-                    summary.problems.push(problem);
-                }
+                summary.list_problem(format!("{e:#}"));
                 report.invalid = 1;
                 summary.skipped += 1;
                 summary.sources.push(report);
@@ -727,13 +732,7 @@ fn feed(
                 }
                 Err(problem) => {
                     report.invalid += 1;
-                    first_problem
-                        .get_or_insert_with(|| format!("{}:{problem}", source.path.display()));
-                    if summary.problems.len() < PROBLEMS_LISTED {
-                        summary
-                            .problems
-                            .push(format!("{}:{}", source.path.display(), problem));
-                    }
+                    summary.list_problem(format!("{}:{problem}", source.path.display()));
                 }
             }
             n += 1;
@@ -771,7 +770,7 @@ fn feed(
         bail!(
             "no papers could be read: all {} records are invalid (the first: {}); nothing was changed",
             summary.skipped,
-            first_problem.unwrap_or_default()
+            summary.problems.first().map_or("", String::as_str)
         );
     }
     // What was read, where the files' sizes do not say (a pipe has none).

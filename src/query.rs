@@ -1525,19 +1525,6 @@ impl QueryBuilder {
         }
     }
 
-    /// How `--explain` names a field: the ranking field is the title and the abstract.
-    fn field_name(&self, field: Field) -> &'static str {
-        let f = &self.fields;
-        match field {
-            _ if field == f.text => "title+abstract",
-            _ if field == f.title => "title",
-            _ if field == f.authors => "authors",
-            _ if field == f.venue => "venue",
-            _ if field == f.id => "id",
-            _ => "field",
-        }
-    }
-
     /// What a phrase or prefix searched, as `--explain` shows it: `title:"graph network"~2`,
     /// `title+abstract:optimiz*`, `authors:"ann b*"`; the words as the index holds them, and a
     /// prose prefix as typed (`typed`: it stands for itself and a few stems).
@@ -1549,7 +1536,7 @@ impl QueryBuilder {
         slop: u32,
         typed: Option<&String>,
     ) -> String {
-        let name = self.field_name(field);
+        let name = self.fields.shown_name(field).unwrap_or("field");
         let prefix = matches!(leaf, Leaf::Prefix(_));
         if let (true, Some(typed)) = (prefix, typed) {
             return format!("{name}:{typed}*");

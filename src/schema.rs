@@ -77,4 +77,22 @@ impl Fields {
             url: f("url")?,
         })
     }
+
+    /// How `--explain` names `field` to a reader: the ranking field is the title and the
+    /// abstract. `None` for a field of no paperdex index.
+    pub fn shown_name(&self, field: Field) -> Option<&'static str> {
+        [
+            (self.text, "title+abstract"),
+            (self.title, "title"),
+            (self.authors, "authors"),
+            (self.abstract_text, "abstract"),
+            (self.venue, "venue"),
+            (self.id, "id"),
+            (self.year, YEAR),
+            (self.number, "number"),
+            (self.url, "url"),
+        ]
+        .into_iter()
+        .find_map(|(f, name)| (f == field).then_some(name))
+    }
 }

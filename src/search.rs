@@ -251,7 +251,7 @@ impl Engine {
                     .context("explaining a score")
                     .map_err(SearchError::Index)?;
                 hit.explain = serde_json::to_value(&explanation).ok().map(|mut v| {
-                    name_fields(&mut v, self.searcher.schema());
+                    name_fields(&mut v, &self.fields);
                     v
                 });
             }
@@ -490,7 +490,7 @@ impl Engine {
 
 /// tantivy names a term's field by its number (`Term(field=7, type=Str, "drift")`), which says
 /// nothing to a reader: each becomes the field's name and the term (`title+abstract:"drift"`).
-fn name_fields(node: &mut serde_json::Value, schema: &tantivy::schema::Schema) {
+fn name_fields(node: &mut serde_json::Value, fields: &Fields) {
     const OPEN: &str = "Term(field=";
     if let Some(context) = node.get_mut("context").and_then(|c| c.as_array_mut()) {
         for line in context.iter_mut() {
@@ -501,20 +501,15 @@ fn name_fields(node: &mut serde_json::Value, schema: &tantivy::schema::Schema) {
                 named.push_str(&rest[..at]);
                 let after = &rest[at + OPEN.len()..];
                 let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-                let field = after[..digits]
+                let name = after[..digits]
                     .parse::<u32>()
                     .ok()
-                    .map(Field::from_field_id)
-                    .filter(|f| schema.fields().any(|(known, _)| known == *f));
+                    .and_then(|id| fields.shown_name(Field::from_field_id(id)));
                 let term = after[digits..]
                     .split_once(", \"")
                     .and_then(|(_, t)| t.split_once("\")"));
-                match (field, term) {
-                    (Some(field), Some((term, tail))) => {
-                        let name = match schema.get_field_name(field) {
-                            "text" => "title+abstract",
-                            name => name,
-                        };
+                match (name, term) {
+                    (Some(name), Some((term, tail))) => {
                         named.push_str(&format!("{name}:\"{term}\""));
                         rest = tail;
                     }
@@ -530,7 +525,7 @@ fn name_fields(node: &mut serde_json::Value, schema: &tantivy::schema::Schema) {
     }
     if let Some(details) = node.get_mut("details").and_then(|d| d.as_array_mut()) {
         for d in details {
-            name_fields(d, schema);
+            name_fields(d, fields);
         }
     }
 }
