@@ -9,6 +9,13 @@
 //!
 //! Typographic quotes and dashes are kept; folding them is the analyzer's job.
 
+/// Bumped whenever cleaning changes the text of some paper, since an index holds the text as it
+/// was cleaned: it is part of the index format version, so an index cleaned otherwise is rebuilt
+/// from its sources as one built by other analyzers is, rather than showing and matching the old
+/// text until someone thinks of `--rebuild`.
+/// 1: logos (`\LaTeX`) are their names, and a Windows path (`C:\Users\me`) is kept as written.
+pub const CLEANING_VERSION: u32 = 1;
+
 /// Cleans one scraped text field for indexing and display.
 ///
 /// ```

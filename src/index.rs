@@ -27,9 +27,11 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher};
 use crate::analyzer;
 use crate::schema::{self, Fields};
 
-/// Version of the on-disk layout: schema, analyzers and manifest together. An index with another
-/// version is never searched, since its terms were made by other analyzers.
-pub const FORMAT_VERSION: u32 = 100 * LAYOUT_VERSION + analyzer::ANALYZER_VERSION;
+/// Version of the on-disk layout: schema, analyzers, text cleaning and manifest together. An
+/// index with another version is never searched, since its terms were made by other analyzers
+/// or from otherwise cleaned text.
+pub const FORMAT_VERSION: u32 =
+    10_000 * crate::clean::CLEANING_VERSION + 100 * LAYOUT_VERSION + analyzer::ANALYZER_VERSION;
 
 /// Version of the schema and of what each field holds (3: the title twice in the ranking field,
 /// the abstract indexed there only).

@@ -856,6 +856,30 @@ fn add_stopped_before_its_manifest_swap_keeps_its_source() {
     assert_eq!(stats(&dir)["documents"], 26);
 }
 
+/// An index from before text cleaning was part of the format (format 304, 29 Nov) holds text
+/// cleaned by older rules (`\LaTeX` dropped): the next search rebuilds it, as it would for new
+/// analyzers, instead of showing the old text until someone thinks of `--rebuild`.
+#[test]
+fn index_cleaned_by_older_rules_is_rebuilt() {
+    let dir = workdir();
+    cmd(dir.path()).arg("index").assert().code(0);
+    let manifest = dir.path().join("index/paperdex.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    let format = m["format"].as_u64().unwrap();
+    assert_ne!(format, 304);
+    m["format"] = 304.into();
+    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    cmd(dir.path())
+        .args(["search", "drift"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "built by another paperdex version; rebuilding it",
+        ));
+    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(m["format"].as_u64(), Some(format));
+}
+
 #[test]
 fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
     let dir = workdir();
