@@ -513,9 +513,10 @@ fn nearest_costs(from: &[(usize, i64)], cost: &[i64], to: &[(usize, i64)]) -> Ve
 /// term are stemmed.
 ///
 /// Snowball's English rules rewrite only a word's ending (`probability` -> `probabl`, `hoping`
-/// -> `hope`, `happy` -> `happi`): a stem is the start of its word but for at most its last two
-/// chars, and always keeps the first two, but for `dying`, `lying`, `tying` (`die`...), whose
-/// second char `y` became `i`. Tested in `analyzer` on the embedded corpus's vocabulary.
+/// -> `hope`, `happy` -> `happi`): a stem is the start of its word but for at most its last
+/// char, and always keeps the first two, but for `dying`, `lying`, `tying` (`die`...), whose
+/// second char `y` became `i`. Tested in `analyzer` on the embedded corpus's vocabulary and
+/// on the 93,694 words of the paperlists abstracts.
 struct Head {
     /// Lower-case bytes every candidate word starts with (ASCII case aside).
     bytes: Vec<u8>,
@@ -527,7 +528,7 @@ impl Head {
     fn of_term(term: &str) -> Head {
         let n = term.chars().count();
         Head {
-            bytes: first_chars(term, n.saturating_sub(2).max(2))
+            bytes: first_chars(term, n.saturating_sub(1).max(2))
                 .as_bytes()
                 .to_vec(),
             y_second: n <= 3 && term.chars().nth(1) == Some('i'),
