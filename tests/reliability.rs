@@ -856,28 +856,17 @@ fn add_stopped_before_its_manifest_swap_keeps_its_source() {
     assert_eq!(stats(&dir)["documents"], 26);
 }
 
-/// An index from before text cleaning was part of the format (format 304, 29 Nov) holds text
-/// cleaned by older rules (`\LaTeX` dropped): the next search rebuilds it, as it would for new
-/// analyzers, instead of showing the old text until someone thinks of `--rebuild`.
-#[test]
-fn index_cleaned_by_older_rules_is_rebuilt() {
-    let dir = workdir();
-    cmd(dir.path()).arg("index").assert().code(0);
-    let manifest = dir.path().join("index/paperdex.json");
-    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    let format = m["format"].as_u64().unwrap();
-    assert_ne!(format, 304);
-    m["format"] = 304.into();
-    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
-    cmd(dir.path())
-        .args(["search", "drift"])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains(
-            "built by another paperdex version; rebuilding it",
-        ));
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    assert_eq!(m["format"].as_u64(), Some(format));
+/// The format an index's manifest records.
+fn manifest_format(manifest: &Path) -> u64 {
+    let m: serde_json::Value = serde_json::from_slice(&fs::read(manifest).unwrap()).unwrap();
+    m["format"].as_u64().unwrap()
+}
+
+/// Rewrites the format an index's manifest records, as another paperdex version would have.
+fn set_manifest_format(manifest: &Path, format: u64) {
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(manifest).unwrap()).unwrap();
+    m["format"] = format.into();
+    fs::write(manifest, serde_json::to_vec(&m).unwrap()).unwrap();
 }
 
 #[test]
@@ -886,47 +875,47 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
     cmd(dir.path()).arg("index").assert().code(0);
     let before = snapshot(dir.path(), "index").unwrap();
     let manifest = dir.path().join("index/paperdex.json");
-    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    let format = m["format"].as_u64().unwrap();
-    m["format"] = (format - 1).into();
-    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    let format = manifest_format(&manifest);
+    // Format 304 is 29 Nov's, from before text cleaning was part of the format: its papers'
+    // text was cleaned by older rules (`\LaTeX` dropped), and is rebuilt as new analyzers are.
+    assert_ne!(format, 304);
+    for older in [format - 1, 304] {
+        set_manifest_format(&manifest, older);
 
-    // Not searched as it is: stats and check report it, search rebuilds from the sources.
-    for args in [&["stats"][..], &["check"]] {
+        // Not searched as it is: stats and check report it, search rebuilds from the sources.
+        for args in [&["stats"][..], &["check"]] {
+            fails_with(
+                cmd(dir.path()).args(args).output().unwrap(),
+                "another paperdex version",
+            );
+        }
         fails_with(
-            cmd(dir.path()).args(args).output().unwrap(),
+            cmd(dir.path())
+                .args(["index", "--add", "corpus"])
+                .output()
+                .unwrap(),
             "another paperdex version",
         );
-    }
-    fails_with(
         cmd(dir.path())
-            .args(["index", "--add", "corpus"])
-            .output()
-            .unwrap(),
-        "another paperdex version",
-    );
-    cmd(dir.path())
-        .args(["search", "drift"])
-        .assert()
-        .code(0)
-        .stderr(predicate::str::contains(
-            "built by another paperdex version; rebuilding it",
-        ));
-    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    assert_eq!(m["format"].as_u64(), Some(format));
-    assert_eq!(snapshot(dir.path(), "index").unwrap(), before);
-    assert_eq!(generations(&dir.path().join("index")).len(), 1);
+            .args(["search", "drift"])
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(
+                "built by another paperdex version; rebuilding it",
+            ));
+        assert_eq!(manifest_format(&manifest), format);
+        assert_eq!(snapshot(dir.path(), "index").unwrap(), before);
+        assert_eq!(generations(&dir.path().join("index")).len(), 1);
+    }
 
     // `index SOURCES` replaces an index of another format (an upgrade), saying so.
-    m["format"] = (format - 1).into();
-    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    set_manifest_format(&manifest, format - 1);
     cmd(dir.path())
         .args(["index", "corpus"])
         .assert()
         .code(0)
         .stderr(predicate::str::contains("replacing the index in"));
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    assert_eq!(m["format"].as_u64(), Some(format));
+    assert_eq!(manifest_format(&manifest), format);
 
     // A manifest of another format that records no sources: reported, with what to do.
     fs::write(&manifest, format!("{{\"format\": {}}}", format + 1)).unwrap();
@@ -945,15 +934,12 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
         .args(["remove", "mlsys-2022-1"])
         .assert()
         .code(0);
-    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    m["format"] = (format - 1).into();
-    fs::write(&manifest, serde_json::to_vec(&m).unwrap()).unwrap();
+    set_manifest_format(&manifest, format - 1);
     fails_with(
         cmd(dir.path()).args(["search", "drift"]).output().unwrap(),
         "papers were removed from it since",
     );
-    let m: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
-    assert_eq!(m["format"].as_u64(), Some(format - 1), "not rebuilt");
+    assert_eq!(manifest_format(&manifest), format - 1, "not rebuilt");
 }
 
 // ---------------------------------------------------------------------------------------------
