@@ -45,14 +45,22 @@ pub struct Hit {
     pub snippet: String,
     /// Byte ranges of matched words within `snippet`.
     pub highlights: Vec<[usize; 2]>,
-    #[serde(skip)]
+    /// Byte ranges of matched words within `title`.
+    #[serde(serialize_with = "byte_ranges")]
     pub title_highlights: Vec<std::ops::Range<usize>>,
     /// Positions in `authors` of the names the query matched.
-    #[serde(skip)]
     pub author_highlights: Vec<usize>,
     /// tantivy's account of the score, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<serde_json::Value>,
+}
+
+/// Ranges as `[start, end]` pairs, as `highlights` are written.
+fn byte_ranges<S: serde::Serializer>(
+    ranges: &[std::ops::Range<usize>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(ranges.iter().map(|r| [r.start, r.end]))
 }
 
 /// What to search for, in what order, and how many results to return.

@@ -24,6 +24,8 @@ struct JsonHit {
     abstract_text: String,
     snippet: String,
     highlights: Vec<[usize; 2]>,
+    title_highlights: Vec<[usize; 2]>,
+    author_highlights: Vec<usize>,
 }
 
 fn json_hits(dir: &TempDir, args: &[&str]) -> Vec<JsonHit> {
@@ -892,6 +894,33 @@ fn a_boost_decides_which_word_counts_more() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("`10^5000` taken as plain text"));
+}
+
+/// What a terminal shows in colour is in the JSON too: the matched words of the title as byte
+/// ranges, and which authors the query matched.
+#[test]
+fn json_lines_carry_title_and_author_highlights() {
+    let dir = workdir();
+    let hits = json_hits(&dir, &["mallick drift"]);
+    let top = &hits[0];
+    assert_eq!(top.id, "mlsys-2022-1");
+    let marked: Vec<&str> = top
+        .title_highlights
+        .iter()
+        .map(|[s, e]| &top.title[*s..*e])
+        .collect();
+    assert_eq!(marked, ["Drift"]);
+    assert_eq!(top.author_highlights, [0]);
+    assert_eq!(top.authors[0], "Ankur Mallick");
+
+    // Only the author, by a prefix: no title word is marked.
+    let hits = json_hits(&dir, &["author:Malli*"]);
+    assert_eq!(hits[0].author_highlights, [0]);
+    assert!(hits[0].title_highlights.is_empty());
+    // A hit no author of which the query names: an empty list, not a missing key.
+    let hits = json_hits(&dir, &["straggler"]);
+    assert!(hits.iter().all(|h| h.author_highlights.is_empty()));
+    assert!(hits.iter().any(|h| !h.title_highlights.is_empty()));
 }
 
 #[test]
