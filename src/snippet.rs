@@ -165,14 +165,15 @@ impl Matcher {
         let wanted_name = |w: &Wanted, name: &str| {
             w.names.contains(name) || w.name_prefixes.iter().any(|p| name.starts_with(p.as_str()))
         };
-        let mut lower = std::mem::take(&mut self.lower);
         let mut found = Vec::new();
         for (i, author) in authors.iter().enumerate() {
             if author.is_ascii() {
-                lower.clear();
-                lower.extend_from_slice(author.as_bytes());
-                lower.make_ascii_lowercase();
-                if !self.name_openings.iter().any(|n| n.find(&lower).is_some()) {
+                lowered(&mut self.lower, author);
+                if !self
+                    .name_openings
+                    .iter()
+                    .any(|n| n.find(&self.lower).is_some())
+                {
                     continue;
                 }
             }
@@ -197,7 +198,6 @@ impl Matcher {
                 found.push(i);
             }
         }
-        self.lower = lower;
         found
     }
 
@@ -212,9 +212,7 @@ impl Matcher {
                 .extend(alphanumeric_runs_from(text, 0).map(|(run, _)| run.start));
             return;
         }
-        self.lower.clear();
-        self.lower.extend_from_slice(bytes);
-        self.lower.make_ascii_lowercase();
+        lowered(&mut self.lower, text);
         for finder in &self.openings {
             for at in finder.find_iter(&self.lower) {
                 if text.is_char_boundary(at) && starts_word(text, at) {
@@ -554,6 +552,14 @@ impl Head {
                 && h.first()
                     .is_some_and(|first| word[0].eq_ignore_ascii_case(first)))
     }
+}
+
+/// `text` into `out`, ASCII letters lower-cased: what the [`Finder`]s of lower-case heads and
+/// names search.
+fn lowered(out: &mut Vec<u8>, text: &str) {
+    out.clear();
+    out.extend_from_slice(text.as_bytes());
+    out.make_ascii_lowercase();
 }
 
 fn first_chars(s: &str, n: usize) -> &str {

@@ -28,6 +28,22 @@ struct JsonHit {
     author_highlights: Vec<usize>,
 }
 
+impl JsonHit {
+    /// The words `highlights` mark in the snippet.
+    fn marked(&self) -> Vec<&str> {
+        words_at(&self.snippet, &self.highlights)
+    }
+
+    /// The words `title_highlights` mark in the title.
+    fn marked_in_title(&self) -> Vec<&str> {
+        words_at(&self.title, &self.title_highlights)
+    }
+}
+
+fn words_at<'a>(text: &'a str, ranges: &[[usize; 2]]) -> Vec<&'a str> {
+    ranges.iter().map(|[s, e]| &text[*s..*e]).collect()
+}
+
 fn json_hits(dir: &TempDir, args: &[&str]) -> Vec<JsonHit> {
     json_hits_of(dir, "search", args)
 }
@@ -310,11 +326,7 @@ fn a_prefix_finds_every_word_starting_with_it_as_typed() {
     assert_eq!(found("running*"), ["runs"]);
     assert_eq!(found("run*"), ["runs", "runtime"]);
     let hit = &json_hits(&dir, &["running*"])[0];
-    let marked: Vec<&str> = hit
-        .highlights
-        .iter()
-        .map(|[a, b]| &hit.snippet[*a..*b])
-        .collect();
+    let marked = hit.marked();
     assert_eq!(marked, ["Running", "runs"]);
 }
 
@@ -404,11 +416,7 @@ fn a_split_word_ending_in_a_prefix_is_its_parts_the_last_a_prefix() {
     // Function words go as they do from `state-of-the-art`; the prefix stays whatever it is.
     assert_eq!(found("state-of-the-optimiz*"), found("state optimiz*"));
     let hit = &json_hits(&dir, &["co-optimiz*"])[0];
-    let marked: Vec<&str> = hit
-        .highlights
-        .iter()
-        .map(|[a, b]| &hit.snippet[*a..*b])
-        .collect();
+    let marked = hit.marked();
     assert_eq!(marked, ["co", "optimize"]);
 }
 
@@ -839,11 +847,7 @@ fn a_phrase_lights_up_its_words_only_where_they_stand_together() {
     let hits = json_hits(&dir, &["\"test data\""]);
     let top = &hits[0];
     assert_eq!(top.id, "mlsys-2022-1");
-    let marked: Vec<&str> = top
-        .highlights
-        .iter()
-        .map(|[s, e]| &top.snippet[*s..*e])
-        .collect();
+    let marked = top.marked();
     assert_eq!(marked, ["test", "data"]);
     // The snippet shows `data` elsewhere too, not marked: it is not the phrase there.
     assert!(
@@ -904,11 +908,7 @@ fn json_lines_carry_title_and_author_highlights() {
     let hits = json_hits(&dir, &["mallick drift"]);
     let top = &hits[0];
     assert_eq!(top.id, "mlsys-2022-1");
-    let marked: Vec<&str> = top
-        .title_highlights
-        .iter()
-        .map(|[s, e]| &top.title[*s..*e])
-        .collect();
+    let marked = top.marked_in_title();
     assert_eq!(marked, ["Drift"]);
     assert_eq!(top.author_highlights, [0]);
     assert_eq!(top.authors[0], "Ankur Mallick");
