@@ -662,9 +662,20 @@ impl Group {
     }
 }
 
+/// Paper ids a window of [`max_score`] spans at most: its scores fit in 16 KiB.
+const WINDOW: usize = 4096;
+
 /// Block-max MaxScore: calls `callback` with every paper that scores above `threshold` and
 /// `floor` (and maybe others), in increasing id order; `callback` returns its new threshold,
 /// and the last one is returned.
+///
+/// Papers are ranked a window of ids at a time, as Lucene's `MaxScoreBulkScorer` ranks them.
+/// A window ends where the first of the walked terms' current postings blocks ends, so each
+/// term's block bound holds for the whole window; with those bounds the terms are split
+/// afresh into those walked (their papers' scores added into the window's array, a term at a
+/// time) and those only looked up for the papers the walked ones found. A common word whose
+/// blocks here score low is then looked up rather than walked, and a window no paper of which
+/// can reach the threshold is skipped whole.
 fn max_score(
     mut groups: Vec<Group>,
     mut reached: Score,
@@ -676,7 +687,8 @@ fn max_score(
         return reached;
     }
     // Ascending best score: the first `essential` groups are the non-essential ones, whose
-    // best scores summed (`bound[i]` over groups `..=i`) cannot beat the threshold alone.
+    // best scores summed (`bound[i]` over groups `..=i`) cannot beat the threshold alone:
+    // a paper only they have is never looked at, so only the others' postings are walked.
     groups.sort_by(|a, b| a.max.total_cmp(&b.max));
     let bound: Vec<Score> = groups
         .iter()
@@ -687,97 +699,159 @@ fn max_score(
         .collect();
     let n = groups.len();
     let mut essential = bound.iter().take_while(|&&b| b <= threshold).count();
-    let below = |essential: usize| {
-        if essential == 0 {
-            0.0
-        } else {
-            bound[essential - 1]
-        }
-    };
     let without = without_followers(&groups);
     let mut driver = required_follower(&groups, &without, essential, threshold);
+    let mut window = Window::new();
+    // The window's groups looked up rather than walked, best bound first, and the most each
+    // with those after it can add (`rests[k]` for `looked[k..]`).
+    let mut looked: Vec<Lookup> = Vec::with_capacity(n);
+    let mut rests: Vec<Score> = Vec::with_capacity(n);
+    let mut in_window: Vec<(usize, Score)> = Vec::with_capacity(n);
     while essential < n {
         // The next paper any essential term is in.
-        let doc = groups[essential..]
+        let start = groups[essential..]
             .iter()
-            .map(|c| c.doc())
+            .map(Group::doc)
             .min()
             .unwrap_or(TERMINATED);
-        if doc == TERMINATED {
+        if start == TERMINATED {
             break;
         }
         if let Some(g) = driver {
-            return driven(groups, g, doc, reached, floor, callback);
+            return driven(groups, g, start, reached, floor, callback);
         }
-        // What the paper can score at most: its essential terms' block bounds, plus every
-        // non-essential term at its best; `leads` without the essential groups' followers.
-        let mut leads = below(essential);
-        let mut followers: Score = 0.0;
-        for c in &mut groups[essential..] {
-            if c.doc() == doc {
-                leads += c.lead.block_max();
-                followers += c.followers_max;
-            }
-        }
-        let upper = leads + followers;
-        // Where the leads alone cannot do better, only a paper with one of these groups'
-        // followers (title words) can, as block-max WAND finds when title words are clauses of
-        // their own (`reinforcement`, whose word alone scores below the 10th best in most
-        // blocks: its title papers are looked at rather than all its papers).
-        let title_needed = upper > threshold && leads <= threshold;
-        if upper <= threshold || title_needed {
-            // No paper before the end of the shortest of those blocks, the next paper of
-            // another essential term (or of a needed title word) can do better: skip there.
-            let mut next = TERMINATED;
-            let mut here = false;
-            for c in &mut groups[essential..] {
-                let d = c.doc();
-                if d != doc {
-                    next = next.min(d);
-                    continue;
-                }
-                next = next.min(match c.lead.block_end() {
+        let mut end = start.saturating_add(WINDOW as DocId);
+        for g in &groups[essential..] {
+            if g.doc() < end {
+                end = end.min(match g.lead.block_end() {
                     TERMINATED => TERMINATED,
                     last => last + 1,
                 });
-                if title_needed {
-                    for f in &mut c.followers {
-                        let at = f.seek(doc);
-                        here |= at == doc;
-                        next = next.min(at);
+            }
+        }
+        // Each group's bound in the window: its lead's block bound plus its followers' best,
+        // nothing where it has no paper in the window; the non-essential groups at their best.
+        let below = if essential == 0 {
+            0.0
+        } else {
+            bound[essential - 1]
+        };
+        in_window.clear();
+        let mut leads = below;
+        let mut followers: Score = 0.0;
+        for (i, g) in groups.iter_mut().enumerate().skip(essential) {
+            if g.doc() < end {
+                let lead = g.lead.block_max();
+                leads += lead;
+                followers += g.followers_max;
+                in_window.push((i, lead + g.followers_max));
+            }
+        }
+        if leads + followers <= threshold {
+            // No paper of the window can do better.
+            for &(i, _) in &in_window {
+                groups[i].lead.seek(end);
+            }
+            continue;
+        }
+        window.open(start, end);
+        let opened = threshold;
+        if leads <= threshold {
+            // Where the leads alone cannot do better, only a paper with one of these groups'
+            // followers (title words) can, as block-max WAND finds when title words are
+            // clauses of their own (`reinforcement`, whose word alone scores below the 10th
+            // best in most blocks: its title papers are looked at rather than all its papers).
+            #[cfg(test)]
+            tests::FOLLOWED.with(|n| n.set(n.get() + 1));
+            for &(i, _) in &in_window {
+                for f in &mut groups[i].followers {
+                    let mut doc = f.seek(start);
+                    while doc < end {
+                        window.add(doc, f.score());
+                        doc = f.advance();
                     }
                 }
             }
-            if !here {
-                #[cfg(test)]
-                if title_needed {
-                    tests::FOLLOWED.with(|n| n.set(n.get() + 1));
+            // The followers are counted: their leads are looked up alone.
+            looked.clear();
+            looked.extend(
+                in_window
+                    .iter()
+                    .map(|&(i, _)| Lookup::Lead(i, groups[i].lead.block_max())),
+            );
+            looked.extend((0..essential).map(|i| Lookup::Group(i, groups[i].max)));
+        } else {
+            // The window's groups by bound, ascending: those whose bounds, with the
+            // non-essential groups', cannot beat the threshold are looked up; the rest walked.
+            in_window.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let mut sum = below;
+            let split = in_window
+                .iter()
+                .take_while(|&&(_, b)| {
+                    sum += b;
+                    sum <= threshold
+                })
+                .count();
+            #[cfg(test)]
+            if split > 0 {
+                tests::LOOKED_UP.with(|n| n.set(n.get() + 1));
+            }
+            for &(i, _) in &in_window[split..] {
+                let g = &mut groups[i];
+                let mut doc = g.lead.doc();
+                while doc < end {
+                    window.add(doc, g.lead.score());
+                    doc = g.lead.advance();
                 }
-                for c in &mut groups[essential..] {
-                    if c.doc() == doc {
-                        c.lead.seek(next);
+                for f in &mut g.followers {
+                    let mut doc = f.seek(start);
+                    while doc < end {
+                        window.add_where_marked(doc, f.score());
+                        doc = f.advance();
                     }
                 }
-                continue;
+            }
+            looked.clear();
+            looked.extend(in_window[..split].iter().map(|&(i, b)| Lookup::Group(i, b)));
+            looked.extend((0..essential).map(|i| Lookup::Group(i, groups[i].max)));
+        }
+        // Best bound first; each with the most it and those after it can add.
+        looked.sort_by(|a, b| b.bound().total_cmp(&a.bound()));
+        let mut rest = 0.0;
+        rests.clear();
+        rests.extend(looked.iter().rev().map(|l| {
+            rest += l.bound();
+            rest
+        }));
+        rests.reverse();
+        let mut word = 0;
+        while let Some(doc) = window.next_marked(&mut word) {
+            let mut score = window.take(doc);
+            for (l, &rest) in looked.iter().zip(&rests) {
+                if score + rest <= threshold {
+                    break;
+                }
+                score += match *l {
+                    Lookup::Group(i, _) => groups[i].probe(doc),
+                    Lookup::Lead(i, _) => {
+                        let lead = &mut groups[i].lead;
+                        if lead.seek(doc) == doc {
+                            lead.score()
+                        } else {
+                            0.0
+                        }
+                    }
+                };
+            }
+            if score > threshold {
+                reached = callback(doc, score);
+                threshold = reached.max(floor);
             }
         }
-        let mut score: Score = 0.0;
-        for c in &mut groups[essential..] {
-            if c.doc() == doc {
-                score += c.score(doc);
-                c.lead.advance();
-            }
+        for &(i, _) in &in_window {
+            groups[i].lead.seek(end);
         }
-        // The non-essential terms, best first, while the paper can still make it.
-        for i in (0..essential).rev() {
-            if score + bound[i] <= threshold {
-                break;
-            }
-            score += groups[i].probe(doc);
-        }
-        if score > threshold {
-            reached = callback(doc, score);
-            threshold = reached.max(floor);
+        if threshold > opened {
             essential += bound[essential..]
                 .iter()
                 .take_while(|&&b| b <= threshold)
@@ -786,6 +860,88 @@ fn max_score(
         }
     }
     reached
+}
+
+/// What a window's paper is looked up in, with the most it can add there.
+#[derive(Clone, Copy)]
+enum Lookup {
+    /// The group, lead and followers.
+    Group(usize, Score),
+    /// The group's lead alone (its followers' scores are in the window already).
+    Lead(usize, Score),
+}
+
+impl Lookup {
+    fn bound(self) -> Score {
+        match self {
+            Lookup::Group(_, b) | Lookup::Lead(_, b) => b,
+        }
+    }
+}
+
+/// The scores of one window's papers, by id from `start`, and which papers it has.
+struct Window {
+    start: DocId,
+    scores: Box<[Score; WINDOW]>,
+    marked: [u64; WINDOW / 64],
+    /// How many words of `marked` the window spans.
+    words: usize,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            start: 0,
+            scores: Box::new([0.0; WINDOW]),
+            marked: [0; WINDOW / 64],
+            words: 0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, doc: DocId, score: Score) {
+        let at = (doc - self.start) as usize;
+        self.marked[at / 64] |= 1 << (at % 64);
+        self.scores[at] += score;
+    }
+
+    /// Adds a follower's score where its lead was (under `within`'s contract, wherever the
+    /// follower is): a paper the walked leads did not find stays out of the window.
+    #[inline]
+    fn add_where_marked(&mut self, doc: DocId, score: Score) {
+        let at = (doc - self.start) as usize;
+        if self.marked[at / 64] & (1 << (at % 64)) != 0 {
+            self.scores[at] += score;
+        }
+    }
+
+    /// Opens the window of papers `start..end`.
+    fn open(&mut self, start: DocId, end: DocId) {
+        self.start = start;
+        // Whole words of marks: the window's last may be one not yet reached.
+        self.words = ((end - start) as usize).div_ceil(64).min(self.marked.len());
+    }
+
+    /// The next marked paper from word `word` of the marks on, unmarking it.
+    #[inline]
+    fn next_marked(&mut self, word: &mut usize) -> Option<DocId> {
+        while *word < self.words {
+            let bits = self.marked[*word];
+            if bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                self.marked[*word] = bits & (bits - 1);
+                return Some(self.start + (*word * 64 + bit) as DocId);
+            }
+            *word += 1;
+        }
+        None
+    }
+
+    /// The score added for `doc`, leaving 0 in its place for the next window.
+    #[inline]
+    fn take(&mut self, doc: DocId) -> Score {
+        std::mem::take(&mut self.scores[(doc - self.start) as usize])
+    }
 }
 
 /// For each group with one follower: the best a paper without that follower can score (every
@@ -896,8 +1052,11 @@ pub(crate) mod tests {
         /// a head start on this thread: the tests of those paths check that they ran.
         pub(super) static DRIVEN: Cell<usize> = const { Cell::new(0) };
         pub(super) static ESTIMATED: Cell<usize> = const { Cell::new(0) };
-        /// How often [`super::max_score`] went on to the next paper with a title word.
+        /// How often [`super::max_score`] looked only at a window's papers with a title word.
         pub(super) static FOLLOWED: Cell<usize> = const { Cell::new(0) };
+        /// How often a window of [`super::max_score`] looked up an essential term's papers
+        /// rather than walking them.
+        pub(super) static LOOKED_UP: Cell<usize> = const { Cell::new(0) };
     }
 
     const WORDS: [&str; 12] = [
@@ -1072,6 +1231,33 @@ pub(crate) mod tests {
                 "{words:?}: no paper passed over"
             );
         }
+    }
+
+    /// A word whose blocks in a window score too little to lift a paper past the k-th best
+    /// with the other words there is looked up for the papers they find, not walked: the same
+    /// papers and scores as tantivy's.
+    #[test]
+    fn a_word_weak_in_a_window_is_looked_up_not_walked() {
+        let (_, reader, body, title) = index();
+        let searcher = reader.searcher();
+        let before = LOOKED_UP.with(Cell::get);
+        for words in [
+            &["network", "data", "vision"][..],
+            &["graph", "robot", "policy"],
+        ] {
+            let union = keyword_union(*body, *title, words);
+            for k in [1, 10] {
+                let top = TopDocs::with_limit(k).order_by_score();
+                let ours = searcher.search(&union, &top).unwrap();
+                let theirs = searcher.search(&union.to_boolean(), &top).unwrap();
+                assert_eq!(ours.len(), k, "{words:?} k={k}");
+                for ((a, x), (b, y)) in ours.iter().zip(&theirs) {
+                    assert_eq!(x, y, "{words:?} k={k}");
+                    assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{a} vs {b}");
+                }
+            }
+        }
+        assert!(LOOKED_UP.with(Cell::get) > before, "no word looked up");
     }
 
     /// The first segment starts from the k-th best score of a sample of papers: when the
