@@ -521,6 +521,17 @@ impl Cursor {
         }
     }
 
+    /// Calls `f` with each doc from `start` up to `end` (not included) and its score, and
+    /// stops at the first doc at or past `end`.
+    #[inline]
+    fn each_until(&mut self, start: DocId, end: DocId, mut f: impl FnMut(DocId, Score)) {
+        let mut doc = self.seek(start);
+        while doc < end {
+            f(doc, self.score());
+            doc = self.advance();
+        }
+    }
+
     /// A bound on the score of every doc of the current block.
     fn block_max(&mut self) -> Score {
         match &self.bm25 {
@@ -767,11 +778,7 @@ fn max_score(
             tests::FOLLOWED.with(|n| n.set(n.get() + 1));
             for &(i, _) in &in_window {
                 for f in &mut groups[i].followers {
-                    let mut doc = f.seek(start);
-                    while doc < end {
-                        window.add(doc, f.score());
-                        doc = f.advance();
-                    }
+                    f.each_until(start, end, |doc, score| window.add(doc, score));
                 }
             }
             // The followers are counted: their leads are looked up alone.
@@ -800,17 +807,10 @@ fn max_score(
             }
             for &(i, _) in &in_window[split..] {
                 let g = &mut groups[i];
-                let mut doc = g.lead.doc();
-                while doc < end {
-                    window.add(doc, g.lead.score());
-                    doc = g.lead.advance();
-                }
+                g.lead
+                    .each_until(start, end, |doc, score| window.add(doc, score));
                 for f in &mut g.followers {
-                    let mut doc = f.seek(start);
-                    while doc < end {
-                        window.add_where_marked(doc, f.score());
-                        doc = f.advance();
-                    }
+                    f.each_until(start, end, |doc, score| window.add_where_marked(doc, score));
                 }
             }
             looked.clear();
@@ -884,7 +884,9 @@ impl Lookup {
 /// The scores of one window's papers, by id from `start`, and which papers it has.
 struct Window {
     start: DocId,
-    scores: Box<[Score; WINDOW]>,
+    /// As long as the longest window yet (0 where nothing was added): a query whose papers
+    /// need no window, or only short ones, does not clear 16 KiB for them.
+    scores: Vec<Score>,
     marked: [u64; WINDOW / 64],
     /// How many words of `marked` the window spans.
     words: usize,
@@ -894,7 +896,7 @@ impl Window {
     fn new() -> Window {
         Window {
             start: 0,
-            scores: Box::new([0.0; WINDOW]),
+            scores: Vec::new(),
             marked: [0; WINDOW / 64],
             words: 0,
         }
@@ -920,8 +922,12 @@ impl Window {
     /// Opens the window of papers `start..end`.
     fn open(&mut self, start: DocId, end: DocId) {
         self.start = start;
+        let span = (end - start) as usize;
+        if self.scores.len() < span {
+            self.scores.resize(span, 0.0);
+        }
         // Whole words of marks: the window's last may be one not yet reached.
-        self.words = ((end - start) as usize).div_ceil(64).min(self.marked.len());
+        self.words = span.div_ceil(64).min(self.marked.len());
     }
 
     /// The next marked paper from word `word` of the marks on, unmarking it.
