@@ -131,6 +131,7 @@ impl TermUnion {
         scoring: EnableScoring<'_>,
     ) -> tantivy::Result<TermUnionWeight> {
         let mut plain: Vec<Option<Bm25Weight>> = Vec::with_capacity(self.clauses.len());
+        let mut statistics = Vec::new();
         let mut segments = Vec::new();
         match scoring {
             // The searcher's own statistics: each term is looked up once per segment, for its
@@ -153,10 +154,15 @@ impl TermUnion {
                         .filter_map(|(_, infos)| infos[i].as_ref())
                         .map(|info| u64::from(info.doc_freq))
                         .sum();
-                    // As `Bm25Weight::for_terms` computes it for one term.
+                    // As `Bm25Weight::for_terms` computes it for one term, but without the
+                    // explanation of its idf: three strings built, and copied for each cursor,
+                    // for a score that is rarely explained (`explain` builds it then).
                     let tokens = searcher.total_num_tokens(term.field())?;
                     let average = tokens as Score / docs as Score;
-                    plain.push(Some(Bm25Weight::for_one_term(doc_freq, docs, average)));
+                    plain.push(Some(Bm25Weight::for_one_term_without_explain(
+                        doc_freq, docs, average,
+                    )));
+                    statistics.push(Some((doc_freq, docs, average)));
                 }
             }
             EnableScoring::Enabled {
@@ -171,15 +177,18 @@ impl TermUnion {
             }
             EnableScoring::Disabled { .. } => plain.resize(self.clauses.len(), None),
         }
+        statistics.resize(self.clauses.len(), None);
         let clauses = self
             .clauses
             .iter()
             .zip(plain)
-            .map(|((term, boost), plain)| WeightedTerm {
+            .zip(statistics)
+            .map(|(((term, boost), plain), statistics)| WeightedTerm {
                 bm25: plain.as_ref().map(|w| w.boost_by(*boost)),
                 term: term.clone(),
                 boost: *boost,
                 plain,
+                statistics,
             })
             .collect();
         Ok(TermUnionWeight {
@@ -200,6 +209,9 @@ struct WeightedTerm {
     bm25: Option<Bm25Weight>,
     /// Without the boost, to explain a score as tantivy's boosted term query does.
     plain: Option<Bm25Weight>,
+    /// The term's document frequency, the number of papers and the field's average length,
+    /// where `plain` was made without the explanation of its idf.
+    statistics: Option<(u64, u64, Score)>,
 }
 
 /// Whether the statistics are the searcher's own (`Searcher::search` passes the searcher as
@@ -387,6 +399,14 @@ impl Weight for TermUnionWeight {
                 return Ok(Explanation::new("TermUnion with no scoring", 1.0));
             };
             // As tantivy explains a (boosted) term query.
+            let explained;
+            let plain = match clause.statistics {
+                Some((doc_freq, docs, average)) => {
+                    explained = Bm25Weight::for_one_term(doc_freq, docs, average);
+                    &explained
+                }
+                None => plain,
+            };
             let mut e = plain.explain(c.norms.fieldnorm_id(doc), c.freq());
             e.add_context(format!("Term={:?}", clause.term));
             if clause.boost != 1.0 {
