@@ -18,8 +18,8 @@ use std::ops::{Bound, Range};
 use std::sync::Arc;
 
 use tantivy::query::{
-    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
+    AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery,
+    EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
@@ -77,6 +77,8 @@ pub enum Leaf {
     Word(String),
     /// A quoted phrase, with its slop (`"a b"~2`).
     Phrase(String, u32),
+    /// A quoted phrase whose last word is a prefix (`"neural netw*"`), without the `*`.
+    PhrasePrefix(String),
     /// Every term that starts with this text (`graph*`).
     Prefix(String),
     /// The terms within some edits of this word's (`transfomer~`, `drift~1`): the number
@@ -167,6 +169,7 @@ enum Tok {
     Word(String),
     Years(Bound<i64>, Bound<i64>),
     Phrase(String, u32),
+    PhrasePrefix(String),
     Prefix(String),
     Fuzzy(String, Option<u8>),
     Field(Scope),
@@ -400,15 +403,22 @@ impl<'q> Lexer<'q> {
             return Ok(start + 1);
         };
         let end = start + 1 + len + 1;
-        let text = q[start + 1..end - 1].to_string();
-        if text
-            .split_whitespace()
-            .any(|w| w.len() > 1 && w.ends_with('*'))
-        {
+        let mut text = q[start + 1..end - 1].to_string();
+        // `"neural netw*"`: a phrase whose last word is a prefix (Elasticsearch's
+        // `match_phrase_prefix`), for a phrase still being typed.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let is_prefix =
+            |w: &str| w.ends_with('*') && w.trim_end_matches('*').contains(char::is_alphanumeric);
+        let prefix = words.last().is_some_and(|w| is_prefix(w));
+        if words.iter().rev().skip(1).any(|w| is_prefix(w)) {
             self.note(
                 start,
-                "`*` inside quotes is not a prefix: the phrase is searched without it",
+                "`*` inside quotes is a prefix on the phrase's last word only: the other words are searched without it",
             );
+        }
+        if prefix {
+            let kept = text.trim_end().trim_end_matches('*').len();
+            text.truncate(kept);
         }
         let mut slop = 0;
         let mut stop = end;
@@ -431,7 +441,20 @@ impl<'q> Lexer<'q> {
                 );
             }
         }
-        self.toks.push((Tok::Phrase(text, slop), start..stop));
+        let tok = if !prefix {
+            Tok::Phrase(text, slop)
+        } else if text.split_whitespace().count() == 1 {
+            Tok::Prefix(text.trim().to_string())
+        } else {
+            if slop > 0 {
+                self.note(
+                    end,
+                    &format!("a phrase ending in a prefix is searched with its words next to each other: `~{slop}` is ignored"),
+                );
+            }
+            Tok::PhrasePrefix(text)
+        };
+        self.toks.push((tok, start..stop));
         self.boost(stop)
     }
 
@@ -673,6 +696,7 @@ impl Parser<'_> {
                 Tok::Word(_)
                     | Tok::Years(..)
                     | Tok::Phrase(..)
+                    | Tok::PhrasePrefix(_)
                     | Tok::Prefix(_)
                     | Tok::Fuzzy(..)
                     | Tok::Field(_)
@@ -845,6 +869,7 @@ impl Parser<'_> {
                 span: span.clone(),
             }),
             Tok::Phrase(p, slop) => leaf(Leaf::Phrase(p, slop)),
+            Tok::PhrasePrefix(p) => leaf(Leaf::PhrasePrefix(p)),
             Tok::Prefix(p) => leaf(Leaf::Prefix(p)),
             Tok::Fuzzy(w, edits) => leaf(Leaf::Fuzzy(w, edits)),
             Tok::Field(inner) => self.nested(&span, |p| p.parse_primary(depth, inner)),
@@ -1281,6 +1306,15 @@ impl QueryBuilder {
         wanted: &mut Wanted,
         positive: bool,
     ) -> Vec<Alt> {
+        // `"- netw*"`: a phrase prefix of one word is that word's prefix.
+        let one_word;
+        let leaf = match leaf {
+            Leaf::PhrasePrefix(p) if analyzer::terms(&mut self.names, p).len() <= 1 => {
+                one_word = Leaf::Prefix(p.clone());
+                &one_word
+            }
+            _ => leaf,
+        };
         let f = self.fields;
         let title_boost = self.ranking.title_boost;
         let any_with_title = [(f.text, true), (f.title, true), (f.authors, false)];
@@ -1306,7 +1340,11 @@ impl QueryBuilder {
             Scope::Venue | Scope::Id => {
                 let field = if scope == Scope::Venue { f.venue } else { f.id };
                 let text = match leaf {
-                    Leaf::Word(w) | Leaf::Phrase(w, _) | Leaf::Prefix(w) | Leaf::Fuzzy(w, _) => w,
+                    Leaf::Word(w)
+                    | Leaf::Phrase(w, _)
+                    | Leaf::PhrasePrefix(w)
+                    | Leaf::Prefix(w)
+                    | Leaf::Fuzzy(w, _) => w,
                     Leaf::Years(..) => return Vec::new(),
                 };
                 if let Leaf::Fuzzy(_, edits) = leaf {
@@ -1337,6 +1375,7 @@ impl QueryBuilder {
             // it would be a prefix `s*` of its own.
             Leaf::Prefix(w) => (without_possessive(w), 0),
             Leaf::Phrase(p, slop) => (p.as_str(), *slop),
+            Leaf::PhrasePrefix(p) => (p.as_str(), 0),
             Leaf::Years(..) | Leaf::Fuzzy(..) => return Vec::new(),
         };
         // The ranking field and the title share the prose analyzer: analyzed once for both.
@@ -1364,6 +1403,17 @@ impl QueryBuilder {
             }
             if prose_terms.iter().any(|(p, _)| !function.contains(p)) {
                 prose_terms.retain(|(p, _)| !function.contains(p));
+            }
+        }
+        // A phrase's last word, when a prefix, is taken as typed, as a prefix is; the stems
+        // shorter than it that its words have (`"neural optimiz*"`: `optim`) stand in its place
+        // in phrases of their own.
+        let mut phrase_stems = Vec::new();
+        if let Leaf::PhrasePrefix(_) = leaf {
+            let typed = analyzer::terms(&mut self.names, text).pop();
+            if let (Some((_, typed)), Some(last)) = (typed, prose_terms.last_mut()) {
+                phrase_stems = analyzer::prefix_stems(&typed);
+                last.1 = typed;
             }
         }
         // A prefix finds every word starting with it, as typed: `running*` is not `run*`, and
@@ -1400,6 +1450,17 @@ impl QueryBuilder {
                     &mut wanted.phrases,
                 );
                 want(leaf, &prose_terms, slop, glue, shown);
+                for stem in &phrase_stems {
+                    let mut terms = prose_terms.clone();
+                    if let Some(last) = terms.last_mut() {
+                        last.1.clone_from(stem);
+                    }
+                    wanted.phrases.push(WantedPhrase {
+                        terms,
+                        slop: 0,
+                        prefix: false,
+                    });
+                }
             }
         }
         for &(field, is_prose) in targets {
@@ -1447,10 +1508,13 @@ impl QueryBuilder {
                     }
                     Box::new(PrefixQuery::with_stems(field, prefix, stems))
                 }
-                (Leaf::Prefix(_), _) => {
-                    // A name ending in a prefix (`author:jean-p*`): the name's words in
-                    // order. tantivy tries only 50 completions of the prefix by default,
-                    // in term order: `jean-f*` found no Jean-François.
+                (Leaf::PhrasePrefix(_), _) if is_prose => {
+                    self.phrase_prefix(field, terms, &phrase_stems)
+                }
+                (Leaf::Prefix(_) | Leaf::PhrasePrefix(_), _) => {
+                    // A name ending in a prefix (`author:jean-p*`, `author:"jean p*"`): the
+                    // name's words in order. tantivy tries only 50 completions of the prefix by
+                    // default, in term order: `jean-f*` found no Jean-François.
                     let mut q = PhrasePrefixQuery::new_with_offset(
                         terms
                             .iter()
@@ -1483,7 +1547,7 @@ impl QueryBuilder {
                 )),
             };
             let q: Box<dyn Query> = match leaf {
-                Leaf::Prefix(_) | Leaf::Phrase(..) if self.explaining => {
+                Leaf::Prefix(_) | Leaf::Phrase(..) | Leaf::PhrasePrefix(_) if self.explaining => {
                     let typed = prose_prefix.as_ref().filter(|_| is_prose).map(|p| &p.0);
                     let label = self.label(field, leaf, terms, slop, typed);
                     Box::new(Labelled::new(q, label))
@@ -1499,7 +1563,7 @@ impl QueryBuilder {
                         None => in_abstract::Leaf::Prefix(terms[0].1.clone(), Vec::new()),
                     },
                     // A phrase ending in a prefix: its whole words must be in the abstract.
-                    Leaf::Prefix(_) => {
+                    Leaf::Prefix(_) | Leaf::PhrasePrefix(_) => {
                         in_abstract::Leaf::Terms(terms[..terms.len() - 1].to_vec(), 0)
                     }
                     _ => in_abstract::Leaf::Terms(terms.clone(), slop),
@@ -1512,6 +1576,53 @@ impl QueryBuilder {
             boost_from(&mut alternatives, first, boost);
         }
         alternatives
+    }
+
+    /// A phrase whose last word is a prefix (`"neural netw*"`), in a prose field: the papers
+    /// where the phrase stands, its last word any indexed word starting with the prefix or one
+    /// of `stems`, ranked by BM25 of its whole words, as a phrase (or, one word, as that word).
+    /// tantivy's own query ranks the same for two whole words or more, but gives every paper
+    /// the same score for one.
+    fn phrase_prefix(
+        &self,
+        field: Field,
+        terms: &[(usize, String)],
+        stems: &[String],
+    ) -> Box<dyn Query> {
+        let Some(((_, prefix), whole)) = terms.split_last() else {
+            return Box::new(EmptyQuery);
+        };
+        let phrase = |last: &str| -> Vec<(usize, Term)> {
+            let mut words: Vec<(usize, Term)> = terms
+                .iter()
+                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                .collect();
+            if let Some(end) = words.last_mut() {
+                end.1 = Term::from_field_text(field, last);
+            }
+            words
+        };
+        let mut with_prefix = PhrasePrefixQuery::new_with_offset(phrase(prefix));
+        with_prefix.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
+        let mut stands: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(with_prefix))];
+        for stem in stems {
+            let q = PhraseQuery::new_with_offset(phrase(stem));
+            stands.push((Occur::Should, Box::new(q)));
+        }
+        let ranked: Box<dyn Query> = match whole {
+            [(_, word)] => self.term_query(field, word),
+            _ => Box::new(PhraseQuery::new_with_offset(
+                whole
+                    .iter()
+                    .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                    .collect(),
+            )),
+        };
+        let stands = ConstScoreQuery::new(Box::new(BooleanQuery::new(stands)), 0.0);
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(stands)),
+            (Occur::Should, ranked),
+        ]))
     }
 
     /// One part of a split word, a word of its own.
@@ -1537,8 +1648,8 @@ impl QueryBuilder {
         typed: Option<&String>,
     ) -> String {
         let name = self.fields.shown_name(field).unwrap_or("field");
-        let prefix = matches!(leaf, Leaf::Prefix(_));
-        if let (true, Some(typed)) = (prefix, typed) {
+        let prefix = matches!(leaf, Leaf::Prefix(_) | Leaf::PhrasePrefix(_));
+        if let (Leaf::Prefix(_), Some(typed)) = (leaf, typed) {
             return format!("{name}:{typed}*");
         }
         let words: Vec<&str> = terms.iter().map(|(_, t)| t.as_str()).collect();
@@ -1773,7 +1884,7 @@ fn want(
         _ if phrase => phrases.push(WantedPhrase {
             terms: terms.to_vec(),
             slop,
-            prefix: matches!(leaf, Leaf::Prefix(_)),
+            prefix: matches!(leaf, Leaf::Prefix(_) | Leaf::PhrasePrefix(_)),
         }),
         Leaf::Prefix(_) => prefixes.extend(terms.last().map(|(_, t)| t.clone())),
         _ => loose.extend(terms.iter().map(|(_, t)| t.clone())),
@@ -2155,6 +2266,50 @@ mod tests {
     }
 
     #[test]
+    fn a_star_ending_a_phrase_makes_its_last_word_a_prefix() {
+        let leaf = |q: &str| match parse(q, false).unwrap().expr {
+            Some(Expr::Leaf { leaf, .. }) => leaf,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(
+            leaf("\"quantum dri*\""),
+            Leaf::PhrasePrefix("quantum dri".into())
+        );
+        assert_eq!(
+            leaf("\" quantum  dri** \""),
+            Leaf::PhrasePrefix(" quantum  dri".into())
+        );
+        // One word: a prefix.
+        assert_eq!(leaf("\"dri*\""), Leaf::Prefix("dri".into()));
+        // A star on another word, or alone, is not a prefix; said so for another word.
+        let parsed = parse("\"quan* drift\"", false).unwrap();
+        assert_eq!(
+            parsed.expr.map(|e| matches!(
+                e,
+                Expr::Leaf {
+                    leaf: Leaf::Phrase(..),
+                    ..
+                }
+            )),
+            Some(true)
+        );
+        assert!(parsed.notes[0].contains("on the phrase's last word only"));
+        assert!(matches!(leaf("\"drift *\""), Leaf::Phrase(..)));
+        // No slop for a phrase prefix: said so, and the boost after it still counts.
+        let parsed = parse("\"quantum dri*\"~2^3", false).unwrap();
+        assert!(
+            parsed.notes[0].contains("`~2` is ignored"),
+            "{:?}",
+            parsed.notes
+        );
+        assert!(
+            matches!(parsed.expr, Some(Expr::Boost(..))),
+            "{:?}",
+            parsed.expr
+        );
+    }
+
+    #[test]
     fn words_are_alternatives_by_default_and_required_with_all() {
         assert_eq!(
             expr("data drift"),
@@ -2241,8 +2396,6 @@ mod tests {
         assert_eq!(parsed.expr, Some(word("drift", 5..10)));
         assert!(parsed.notes[0].contains("nothing to weigh"));
         // A boost standing apart weighs nothing, and is not searched as the number.
-        let parsed = parse("\"quantum dri*\"", false).unwrap();
-        assert!(parsed.notes[0].contains("inside quotes is not a prefix"));
         let parsed = parse("drift ^2", false).unwrap();
         assert_eq!(parsed.expr, Some(word("drift", 0..5)));
         assert!(parsed.notes[0].contains("nothing to weigh"));

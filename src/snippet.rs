@@ -903,7 +903,11 @@ mod tests {
         for at in 0..20 {
             let text = format!("{}é{}", "a".repeat(at), "b".repeat(20 - at));
             for from in 0..=at {
-                assert_eq!(next_non_ascii(text.as_bytes(), from), Some(at), "{at} {from}");
+                assert_eq!(
+                    next_non_ascii(text.as_bytes(), from),
+                    Some(at),
+                    "{at} {from}"
+                );
             }
             assert_eq!(next_non_ascii(text.as_bytes(), at + 2), None);
         }

@@ -233,6 +233,48 @@ fn phrase_finds_exactly_the_papers_holding_it_and_words_find_more() {
     assert!(words.len() > phrase.len());
 }
 
+#[test]
+fn a_phrase_ending_in_a_star_finds_the_phrase_being_typed_and_ranks_it_by_bm25() {
+    let dir = papers_workdir(&[
+        ("title", "Neural networks in brief", "Short."),
+        (
+            "abstract",
+            "Pruning",
+            "We prune a neural network. The network is small, and neural in name only.",
+        ),
+        ("apart", "Apart", "Neural models and their network design."),
+        (
+            "optimized",
+            "Tuning",
+            "We study neural optimization of kernels.",
+        ),
+        ("other", "Other", "Networks, neural or not."),
+    ]);
+    let hits = json_hits(&dir, &["\"neural netw*\""]);
+    // Only where the phrase stands; the title's paper first, as for any phrase, and scores by
+    // BM25 rather than one constant for all.
+    assert_eq!(
+        hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["title", "abstract"]
+    );
+    assert!(hits[0].score > hits[1].score, "{hits:?}");
+    assert_eq!(hits[0].marked_in_title(), ["Neural", "networks"]);
+    // `network` is marked where it completes the phrase, not where it stands alone.
+    assert_eq!(hits[1].marked(), ["neural", "network"]);
+    // `optimiz*`: `optimization` is indexed as `optim`, shorter than what was typed.
+    let hits = json_hits(&dir, &["\"neural optimiz*\""]);
+    assert_eq!(ids(&hits), ["optimized"]);
+    assert_eq!(hits[0].marked(), ["neural", "optimization"]);
+    // In a field, and with slop, which it cannot take: said so, not silently dropped.
+    let hits = json_hits(&dir, &["title:\"neural netw*\""]);
+    assert_eq!(ids(&hits), ["title"]);
+    cmd(&dir)
+        .args(["search", "\"neural netw*\"~3"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("`~3` is ignored"));
+}
+
 /// A working directory whose corpus is one JSON Lines file of `records`.
 fn jsonl_workdir(records: impl IntoIterator<Item = serde_json::Value>) -> TempDir {
     let dir = workdir();
