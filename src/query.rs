@@ -1306,12 +1306,20 @@ impl QueryBuilder {
         wanted: &mut Wanted,
         positive: bool,
     ) -> Vec<Alt> {
-        // `"- netw*"`: a phrase prefix of one word is that word's prefix.
+        // A phrase prefix's last word as typed (folded, not stemmed); `"- netw*"`, of one
+        // word, is that word's prefix.
         let one_word;
+        let mut typed_last = None;
         let leaf = match leaf {
-            Leaf::PhrasePrefix(p) if analyzer::terms(&mut self.names, p).len() <= 1 => {
-                one_word = Leaf::Prefix(p.clone());
-                &one_word
+            Leaf::PhrasePrefix(p) => {
+                let mut typed = analyzer::terms(&mut self.names, p);
+                if typed.len() <= 1 {
+                    one_word = Leaf::Prefix(p.clone());
+                    &one_word
+                } else {
+                    typed_last = typed.pop().map(|(_, t)| t);
+                    leaf
+                }
             }
             _ => leaf,
         };
@@ -1409,12 +1417,9 @@ impl QueryBuilder {
         // shorter than it that its words have (`"neural optimiz*"`: `optim`) stand in its place
         // in phrases of their own.
         let mut phrase_stems = Vec::new();
-        if let Leaf::PhrasePrefix(_) = leaf {
-            let typed = analyzer::terms(&mut self.names, text).pop();
-            if let (Some((_, typed)), Some(last)) = (typed, prose_terms.last_mut()) {
-                phrase_stems = analyzer::prefix_stems(&typed);
-                last.1 = typed;
-            }
+        if let (Some(typed), Some(last)) = (typed_last, prose_terms.last_mut()) {
+            phrase_stems = analyzer::prefix_stems(&typed);
+            last.1 = typed;
         }
         // A prefix finds every word starting with it, as typed: `running*` is not `run*`, and
         // `optimiz*` also finds `optimization`, whose stem is `optim`.
@@ -1515,14 +1520,7 @@ impl QueryBuilder {
                     // A name ending in a prefix (`author:jean-p*`, `author:"jean p*"`): the
                     // name's words in order. tantivy tries only 50 completions of the prefix by
                     // default, in term order: `jean-f*` found no Jean-François.
-                    let mut q = PhrasePrefixQuery::new_with_offset(
-                        terms
-                            .iter()
-                            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                            .collect(),
-                    );
-                    q.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
-                    Box::new(q)
+                    Box::new(every_completion(positioned(field, terms)))
                 }
                 (_, 1) if scope != Scope::Abstract => {
                     alternatives.push(self.term_alt(scope, field, &terms[0].1));
@@ -1539,10 +1537,7 @@ impl QueryBuilder {
                     continue;
                 }
                 _ => Box::new(PhraseQuery::new_with_offset_and_slop(
-                    terms
-                        .iter()
-                        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                        .collect(),
+                    positioned(field, terms),
                     slop,
                 )),
             };
@@ -1589,34 +1584,22 @@ impl QueryBuilder {
         terms: &[(usize, String)],
         stems: &[String],
     ) -> Box<dyn Query> {
-        let Some(((_, prefix), whole)) = terms.split_last() else {
+        let Some((_, whole)) = terms.split_last() else {
             return Box::new(EmptyQuery);
         };
-        let phrase = |last: &str| -> Vec<(usize, Term)> {
-            let mut words: Vec<(usize, Term)> = terms
-                .iter()
-                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                .collect();
-            if let Some(end) = words.last_mut() {
-                end.1 = Term::from_field_text(field, last);
-            }
-            words
-        };
-        let mut with_prefix = PhrasePrefixQuery::new_with_offset(phrase(prefix));
-        with_prefix.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
-        let mut stands: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(with_prefix))];
+        let mut words = positioned(field, terms);
+        let mut stands: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, Box::new(every_completion(words.clone())))];
         for stem in stems {
-            let q = PhraseQuery::new_with_offset(phrase(stem));
+            if let Some(last) = words.last_mut() {
+                last.1 = Term::from_field_text(field, stem);
+            }
+            let q = PhraseQuery::new_with_offset(words.clone());
             stands.push((Occur::Should, Box::new(q)));
         }
         let ranked: Box<dyn Query> = match whole {
             [(_, word)] => self.term_query(field, word),
-            _ => Box::new(PhraseQuery::new_with_offset(
-                whole
-                    .iter()
-                    .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                    .collect(),
-            )),
+            _ => Box::new(PhraseQuery::new_with_offset(positioned(field, whole))),
         };
         let stands = ConstScoreQuery::new(Box::new(BooleanQuery::new(stands)), 0.0);
         Box::new(BooleanQuery::new(vec![
@@ -2063,6 +2046,21 @@ fn is_searched(expr: &Expr) -> bool {
 /// How many words a phrase's last, prefix word may stand for (`author:jean-f*`: every name
 /// word starting with `f`, in term order); tantivy's default is 50.
 const MAX_PHRASE_PREFIX_EXPANSIONS: u32 = 100_000;
+
+/// Analyzed words at their positions, as terms of `field`.
+fn positioned(field: Field, terms: &[(usize, String)]) -> Vec<(usize, Term)> {
+    terms
+        .iter()
+        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+        .collect()
+}
+
+/// The words in order, the last any indexed word starting with it: every completion tried.
+fn every_completion(words: Vec<(usize, Term)>) -> PhrasePrefixQuery {
+    let mut q = PhrasePrefixQuery::new_with_offset(words);
+    q.set_max_expansions(MAX_PHRASE_PREFIX_EXPANSIONS);
+    q
+}
 
 /// A query whose `--explain` says what it searched (`title+abstract:"data drift"`): tantivy
 /// explains a phrase's or a prefix's score without naming the field or the words. Scoring and

@@ -261,27 +261,17 @@ impl Matcher {
             if word.len() >= analyzer::MAX_TOKEN_BYTES {
                 continue;
             }
-            if ascii && !self.every_word {
-                // The lower-cased copy `candidates` made holds the folded word already.
-                let lower = &self.lower[run.clone()];
-                if !self.heads.iter().any(|h| h.admits(lower)) {
+            // The lower-cased copy `candidates` made holds an ASCII word folded already.
+            let in_lower = ascii && !self.every_word;
+            if in_lower {
+                if !self
+                    .heads
+                    .iter()
+                    .any(|h| h.admits(&self.lower[run.clone()]))
+                {
                     continue;
                 }
-                let verdict = match self.verdicts.get(lower) {
-                    Some(&v) => v,
-                    None => {
-                        let lower = lower.to_vec();
-                        let v = self.judge(std::str::from_utf8(&lower).unwrap_or_default());
-                        self.verdicts.insert(lower, v);
-                        v
-                    }
-                };
-                if let Some(id) = verdict {
-                    out.push((run, id));
-                }
-                continue;
-            }
-            if ascii {
+            } else if ascii {
                 if !self.heads.iter().any(|h| h.admits(word.as_bytes())) {
                     continue;
                 }
@@ -298,11 +288,17 @@ impl Matcher {
                     continue;
                 }
             }
-            let verdict = match self.verdicts.get(folded.as_bytes()) {
+            let key = if in_lower {
+                &self.lower[run.clone()]
+            } else {
+                folded.as_bytes()
+            };
+            let verdict = match self.verdicts.get(key) {
                 Some(&v) => v,
                 None => {
-                    let v = self.judge(&folded);
-                    self.verdicts.insert(folded.as_bytes().to_vec(), v);
+                    let key = key.to_vec();
+                    let v = self.judge(std::str::from_utf8(&key).unwrap_or_default());
+                    self.verdicts.insert(key, v);
                     v
                 }
             };

@@ -130,8 +130,10 @@ impl TermUnion {
         &self,
         scoring: EnableScoring<'_>,
     ) -> tantivy::Result<TermUnionWeight> {
-        let mut plain: Vec<Option<Bm25Weight>> = Vec::with_capacity(self.clauses.len());
-        let mut statistics = Vec::new();
+        // Each clause's weight without its boost, and the statistics it was made from where
+        // it carries no explanation.
+        let mut plain: Vec<(Option<Bm25Weight>, Option<Statistics>)> =
+            Vec::with_capacity(self.clauses.len());
         let mut segments = Vec::new();
         match scoring {
             // The searcher's own statistics: each term is looked up once per segment, for its
@@ -159,10 +161,8 @@ impl TermUnion {
                     // for a score that is rarely explained (`explain` builds it then).
                     let tokens = searcher.total_num_tokens(term.field())?;
                     let average = tokens as Score / docs as Score;
-                    plain.push(Some(Bm25Weight::for_one_term_without_explain(
-                        doc_freq, docs, average,
-                    )));
-                    statistics.push(Some((doc_freq, docs, average)));
+                    let weight = Bm25Weight::for_one_term_without_explain(doc_freq, docs, average);
+                    plain.push((Some(weight), Some((doc_freq, docs, average))));
                 }
             }
             EnableScoring::Enabled {
@@ -172,18 +172,16 @@ impl TermUnion {
                 for (term, _) in &self.clauses {
                     let bm25 =
                         Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
-                    plain.push(Some(bm25));
+                    plain.push((Some(bm25), None));
                 }
             }
-            EnableScoring::Disabled { .. } => plain.resize(self.clauses.len(), None),
+            EnableScoring::Disabled { .. } => plain.resize(self.clauses.len(), (None, None)),
         }
-        statistics.resize(self.clauses.len(), None);
         let clauses = self
             .clauses
             .iter()
             .zip(plain)
-            .zip(statistics)
-            .map(|(((term, boost), plain), statistics)| WeightedTerm {
+            .map(|((term, boost), (plain, statistics))| WeightedTerm {
                 bm25: plain.as_ref().map(|w| w.boost_by(*boost)),
                 term: term.clone(),
                 boost: *boost,
@@ -209,10 +207,12 @@ struct WeightedTerm {
     bm25: Option<Bm25Weight>,
     /// Without the boost, to explain a score as tantivy's boosted term query does.
     plain: Option<Bm25Weight>,
-    /// The term's document frequency, the number of papers and the field's average length,
-    /// where `plain` was made without the explanation of its idf.
-    statistics: Option<(u64, u64, Score)>,
+    /// Where `plain` was made without the explanation of its idf, what it was made from.
+    statistics: Option<Statistics>,
 }
+
+/// A term's document frequency, the number of papers and its field's average length.
+type Statistics = (u64, u64, Score);
 
 /// Whether the statistics are the searcher's own (`Searcher::search` passes the searcher as
 /// its own provider). A provider at the searcher's address that is not it would hold it as its
