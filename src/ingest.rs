@@ -426,16 +426,13 @@ fn build_aside(
         None => HashSet::new(),
     };
     drop(previous);
-    // Taken before the sources are read: a file changed while it is read then differs from its
-    // stamp, and the next search says so, rather than the index passing for up to date.
-    let sources = stamps(found)?;
     let (generation, path) = home.new_generation(lock)?;
     let result = (|| {
         let (index, fields) = index::create_tantivy(&path)?;
         let total_bytes = input_bytes(found);
         let mut writer = writer_for(&index, opts, total_bytes)?;
         let mut seen = HashSet::new();
-        let mut summary = feed(found, total_bytes, opts, |paper| {
+        let (sources, mut summary) = read_stamped(found, total_bytes, opts, |paper| {
             let fresh = seen.insert(id_hash(&paper.id));
             if !fresh {
                 // Same id twice in the sources: the later record wins.
@@ -451,7 +448,7 @@ fn build_aside(
             })
         })?;
         if !summary.problems.is_empty() && !opts.skip_invalid {
-            return Ok(summary);
+            return Ok((sources, summary));
         }
         writer.commit().context("committing the index")?;
         if opts.merge {
@@ -461,14 +458,14 @@ fn build_aside(
             .wait_merging_threads()
             .context("merging index segments")?;
         summary.removed = old_ids.len() as u64 - (summary.updated.min(old_ids.len() as u64));
-        Ok(summary)
+        Ok((sources, summary))
     })();
-    let summary = match result {
-        Ok(s) if s.problems.is_empty() || opts.skip_invalid => s,
+    let (sources, summary) = match result {
+        Ok((sources, s)) if s.problems.is_empty() || opts.skip_invalid => (sources, s),
         other => {
             let _ = std::fs::remove_dir_all(&path);
             return match other {
-                Ok(s) => Err(invalid_records_error(&s)),
+                Ok((_, s)) => Err(invalid_records_error(&s)),
                 Err(e) => Err(e),
             };
         }
@@ -533,11 +530,9 @@ fn add_in_place(
     let fields = previous.fields;
     let total_bytes = input_bytes(found);
     same_listing_names(found, &previous.manifest.sources)?;
-    // Before reading, as in `build_aside`.
-    let stamped = stamps(found)?;
     let mut writer = writer_for(&previous.index, opts, total_bytes)?;
     let mut seen = HashSet::new();
-    let mut summary = feed(found, total_bytes, opts, |paper| {
+    let (stamped, mut summary) = read_stamped(found, total_bytes, opts, |paper| {
         let repeated = !seen.insert(id_hash(&paper.id));
         let known = repeated || contains_id(&searcher, &fields, &paper.id)?;
         if known {
@@ -620,8 +615,20 @@ fn invalid_records_error(summary: &IngestSummary) -> anyhow::Error {
     anyhow::anyhow!(msg)
 }
 
-fn stamps(found: &[Source]) -> Result<Vec<SourceStamp>> {
-    found.iter().map(|s| SourceStamp::of(&s.path)).collect()
+/// Reads the sources into `sink` ([`feed`]), with what the manifest will record of each
+/// source taken before it is read: a file changed while it is read then differs from its stamp,
+/// and the next search says so, rather than the index passing for up to date.
+fn read_stamped(
+    found: &[Source],
+    total_bytes: u64,
+    opts: &IngestOptions,
+    sink: impl FnMut(&Paper) -> Result<Outcome>,
+) -> Result<(Vec<SourceStamp>, IngestSummary)> {
+    let stamps = found
+        .iter()
+        .map(|s| SourceStamp::of(&s.path))
+        .collect::<Result<_>>()?;
+    Ok((stamps, feed(found, total_bytes, opts, sink)?))
 }
 
 /// Total size of the source files, as stored (compressed or not).
@@ -860,5 +867,42 @@ mod tests {
         let metas = index.searchable_segment_metas().unwrap();
         assert_eq!(metas.len(), 1);
         assert_eq!((metas[0].num_docs(), metas[0].num_deleted_docs()), (30, 0));
+    }
+
+    #[test]
+    fn a_source_changed_while_it_is_read_is_seen_as_changed_by_the_next_search() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papers.jsonl");
+        let record = |id: &str| format!("{{\"id\": \"{id}\", \"title\": \"Drift {id}\"}}\n");
+        std::fs::write(&file, record("a") + &record("b")).unwrap();
+        let found = sources::discover(std::slice::from_ref(&file)).unwrap();
+        let opts = IngestOptions {
+            progress: false,
+            ..IngestOptions::default()
+        };
+        // The file grows while its first paper is being indexed, as a download still being
+        // written or a listing being edited would.
+        let mut read = Vec::new();
+        let (stamps, summary) = read_stamped(&found, 0, &opts, |paper| {
+            if read.is_empty() {
+                let mut f = std::fs::OpenOptions::new().append(true).open(&file)?;
+                std::io::Write::write_all(&mut f, record("c").as_bytes())?;
+            }
+            read.push(paper.id.clone());
+            Ok(Outcome::Added)
+        })
+        .unwrap();
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+        let manifest = Manifest {
+            format: index::FORMAT_VERSION,
+            generation: String::new(),
+            inputs: vec![file.clone()],
+            sources: stamps,
+            built_at: 0,
+            paperdex_version: String::new(),
+            papers_removed: false,
+        };
+        let changes = IndexHome::new(dir.path().join("index")).changes(&manifest);
+        assert_eq!(changes.changed, vec![file], "papers read: {read:?}");
     }
 }
