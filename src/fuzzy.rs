@@ -48,8 +48,17 @@ pub fn auto_edits(term: &str) -> u8 {
 /// The edit distance between two words, in characters, a swap of neighbours counting as one
 /// edit (optimal string alignment, as the automaton that finds near terms counts).
 pub fn distance(a: &str, b: &str) -> u32 {
+    // "Did you mean" measures hundreds of stems against a word: those of ASCII words are
+    // compared as bytes, without collecting chars.
+    if a.is_ascii() && b.is_ascii() {
+        return table_distance(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    table_distance(&a, &b)
+}
+
+fn table_distance<T: PartialEq>(a: &[T], b: &[T]) -> u32 {
     // Three rows of the table: two back (for swaps), one back, and the current one.
     let mut before: Vec<u32> = vec![0; b.len() + 1];
     let mut previous: Vec<u32> = (0..=b.len() as u32).collect();
@@ -285,6 +294,9 @@ const CORRECTIONS_WEIGHED: usize = 5;
 const CORRECTIONS_WEIGHED_SHORTENED: usize = 2;
 /// [`correction`] also looks for the word without its last 1 to this many letters.
 const MAX_CUT: usize = 4;
+/// [`correction`] analyzes the words one edit from a word of at most this many chars (a longer
+/// one has over 1,300 of them).
+const MAX_VARIED_CHARS: usize = 24;
 
 /// The word to suggest for `word`, which no paper of `field` has or few have ("did you mean"),
 /// as Lucene's `DirectSpellChecker` picks one: a term at least `min_papers` papers have, within
@@ -294,16 +306,23 @@ const MAX_CUT: usize = 4;
 ///
 /// Stemming a misspelled word often keeps a suffix the right word loses (`mortaligy` stays
 /// whole, `mortality` is `mortal`), so the word is also looked up with its last letters cut
-/// (`mortali`: `mortal`). Of the terms found, the one with a spelling nearest what was typed
-/// wins (`stragglr`: `straggler`, not `straggling`, whose stems are both one edit away), then
-/// the commonest; and only if that spelling is within [`auto_edits`] of the typed word.
+/// (`mortali`: `mortal`). In a field stemmed by `stemmer`, the words one edit from what was typed
+/// are stemmed too, as a spelling corrector's candidates are (Norvig): the word meant can have a
+/// stem much shorter than itself, beyond the edits of the typo's stem or any cut of it
+/// (`optimizaton`: `optimization`, whose stem is `optim`). Such a word is only offered once
+/// `spell` finds it in a paper. Of the terms found, the one with a spelling nearest what was
+/// typed wins (`stragglr`: `straggler`, not `straggling`, whose stems are both one edit away),
+/// then the commonest; and only if that spelling is within [`auto_edits`] of the typed word.
+/// `spell(term, hoped)` gives spellings of `term` in the papers, and says which of the `hoped`
+/// ones some paper has.
 pub fn correction(
     searcher: &Searcher,
     field: Field,
     word: &str,
     mut analyze: impl FnMut(&str) -> Option<String>,
     min_papers: u64,
-    spell: impl Fn(&str) -> tantivy::Result<Vec<String>>,
+    spell: impl Fn(&str, &[String]) -> tantivy::Result<Vec<String>>,
+    stemmer: Option<&analyzer::Stemmer>,
 ) -> tantivy::Result<Option<String>> {
     let typed = analyzer::lowercase(word);
     let Some(term) = analyze(&typed) else {
@@ -348,16 +367,66 @@ pub fn correction(
             }
         }
     }
-    let allowed = u32::from(auto_edits(&typed).max(1));
-    let mut best: Option<((u32, std::cmp::Reverse<u64>), String)> = None;
-    for n in candidates {
-        for spelling in spell(&n.term)? {
-            let edits = distance(&typed, &spelling);
-            let key = (edits, std::cmp::Reverse(n.papers));
-            if edits <= allowed && best.as_ref().is_none_or(|(k, _)| key < *k) {
-                best = Some((key, spelling));
+    let mut hoped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A lower-case ASCII word is its stem to the analyzer (the rare others are left out: their
+    // variants would each need the whole analysis).
+    let plain = typed.bytes().all(|b| b.is_ascii_alphanumeric());
+    if let Some(stemmer) = stemmer.filter(|_| plain && ends.len() <= MAX_VARIED_CHARS) {
+        for variant in one_edit(&typed) {
+            let t = stemmer.stem(&variant);
+            if t != term && t.chars().next() == first {
+                hoped.entry(t.into_owned()).or_default().push(variant);
             }
         }
+        // Stems within the edits of the word's stem, or of the word as typed, were looked for
+        // above; only those beyond both are worth a look-up each (most variants are their own
+        // stems, one edit from the word).
+        let within = |word: &str, t: &str| {
+            let edits = auto_edits(word).max(1);
+            t.len().abs_diff(word.len()) <= usize::from(edits)
+                && distance(word, t) <= u32::from(edits)
+        };
+        for t in hoped.keys() {
+            if within(&term, t) || within(&typed, t) || candidates.iter().any(|c| &c.term == t) {
+                continue;
+            }
+            let papers = searcher.doc_freq(&Term::from_field_text(field, t))?;
+            if papers >= min_papers {
+                candidates.push(Near {
+                    term: t.clone(),
+                    edits: 1,
+                    papers,
+                });
+            }
+        }
+    }
+    let allowed = u32::from(auto_edits(&typed).max(1));
+    let mut best: Option<((u32, std::cmp::Reverse<u64>), String)> = None;
+    let consider = |best: &mut Option<_>, spellings: Vec<String>, papers: u64| {
+        for spelling in spellings {
+            let edits = distance(&typed, &spelling);
+            let key = (edits, std::cmp::Reverse(papers));
+            if edits <= allowed && best.as_ref().is_none_or(|(k, _)| key < *k) {
+                *best = Some((key, spelling));
+            }
+        }
+    };
+    for n in &candidates {
+        consider(&mut best, spell(&n.term, &[])?, n.papers);
+    }
+    // A hoped-for spelling is one edit away: looked for further in the papers only where it
+    // would win.
+    for n in &candidates {
+        let Some(hoped) = hoped.get(&n.term) else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .is_some_and(|(k, _)| *k <= (1, std::cmp::Reverse(n.papers)))
+        {
+            continue;
+        }
+        consider(&mut best, spell(&n.term, hoped)?, n.papers);
     }
     Ok(best.map(|(_, spelling)| spelling))
 }
@@ -373,31 +442,100 @@ pub fn prose_correction(
 ) -> tantivy::Result<Option<String>> {
     let mut prose = analyzer::prose();
     let analyze = |w: &str| analyzer::only_term(&mut prose, w).map(|t| t.text);
-    let spell = |stem: &str| spellings(searcher, fields, stem);
-    correction(searcher, field, word, analyze, min_papers, spell)
+    let spell = |stem: &str, hoped: &[String]| spellings(searcher, fields, stem, hoped);
+    let stemmer = analyzer::Stemmer::default();
+    correction(
+        searcher,
+        field,
+        word,
+        analyze,
+        min_papers,
+        spell,
+        Some(&stemmer),
+    )
 }
 
-/// Papers [`spellings`] reads.
+/// The words one edit from `word`, its first char kept (typos are seldom there): a char dropped,
+/// two neighbours swapped, a char replaced or one inserted (`a` to `z`).
+fn one_edit(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = Vec::new();
+    let mut push = |edit: &dyn Fn(&mut Vec<char>)| {
+        let mut variant = chars.clone();
+        edit(&mut variant);
+        out.push(variant.into_iter().collect::<String>());
+    };
+    for i in 1..chars.len() {
+        push(&|v| {
+            v.remove(i);
+        });
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            push(&|v| v.swap(i, i + 1));
+        }
+        for c in ('a'..='z').filter(|&c| c != chars[i]) {
+            push(&|v| v[i] = c);
+        }
+    }
+    for i in 1..=chars.len() {
+        for c in 'a'..='z' {
+            push(&|v| v.insert(i, c));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Papers [`spellings`] reads for a stem's spellings.
 const SPELLING_PAPERS: usize = 16;
+/// Papers [`spellings`] reads, at most, to find the hoped-for spellings.
+const HOPED_PAPERS: usize = 256;
 
 /// The words (lower-cased) that analyze to `stem` in the first few live papers whose ranking
 /// field has it, in the order they come. A few, because one stem may be several words
 /// (`several` and `severe` are both `sever`).
-pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::Result<Vec<String>> {
-    let term = Term::from_field_text(fields.text, stem);
-    let mut papers = Vec::new();
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let inverted = reader.inverted_index(fields.text)?;
-        let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
-            continue;
-        };
-        let mut doc = postings.doc();
-        while doc != TERMINATED && papers.len() < SPELLING_PAPERS {
-            if !reader.is_deleted(doc) {
-                papers.push(DocAddress::new(ord as u32, doc));
+///
+/// Or, given `hoped` (lower-case words that analyze to `stem`), those of them that some of the
+/// stem's first [`HOPED_PAPERS`] papers have: a word the first few papers do not show
+/// (`mitigation`, where they say `mitigating`).
+pub fn spellings(
+    searcher: &Searcher,
+    fields: &Fields,
+    stem: &str,
+    hoped: &[String],
+) -> tantivy::Result<Vec<String>> {
+    let reading = if hoped.is_empty() {
+        SPELLING_PAPERS
+    } else {
+        HOPED_PAPERS
+    };
+    let papers = first_papers(searcher, fields.text, stem, reading)?;
+    let mut words = analyzer::names();
+    let mut found: Vec<String> = Vec::new();
+    if !hoped.is_empty() {
+        for address in papers {
+            let paper = search::stored_paper(searcher, fields, address)?;
+            for text in [&paper.title, &paper.abstract_text] {
+                let lower = analyzer::lowercase(text);
+                if !hoped.iter().any(|h| lower.contains(h.as_str())) {
+                    continue;
+                }
+                let mut stream = words.token_stream(text);
+                while let Some(token) = stream.next() {
+                    let Some(word) = text.get(token.offset_from..token.offset_to) else {
+                        continue;
+                    };
+                    let word = analyzer::lowercase(word);
+                    if hoped.contains(&word) && !found.contains(&word) {
+                        found.push(word);
+                    }
+                }
             }
-            doc = postings.advance();
+            if found.len() == hoped.len() {
+                break;
+            }
         }
+        return Ok(found);
     }
     // Only words that start as the stem does (but for its last two letters, as Snowball's
     // English rules rewrite only endings: `snippet`'s `Head`) are stemmed: stemming every word
@@ -405,8 +543,6 @@ pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::R
     let n = stem.chars().count();
     let head: String = stem.chars().take(n.saturating_sub(2).max(2)).collect();
     let stemmer = analyzer::Stemmer::default();
-    let mut words = analyzer::names();
-    let mut found: Vec<String> = Vec::new();
     for address in papers {
         let paper = search::stored_paper(searcher, fields, address)?;
         for text in [&paper.title, &paper.abstract_text] {
@@ -430,9 +566,35 @@ pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::R
     Ok(found)
 }
 
+/// The first `limit` live papers whose `field` has `term`.
+fn first_papers(
+    searcher: &Searcher,
+    field: Field,
+    term: &str,
+    limit: usize,
+) -> tantivy::Result<Vec<DocAddress>> {
+    let term = Term::from_field_text(field, term);
+    let mut papers = Vec::new();
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let inverted = reader.inverted_index(field)?;
+        let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? else {
+            continue;
+        };
+        let mut doc = postings.doc();
+        while doc != TERMINATED && papers.len() < limit {
+            if !reader.is_deleted(doc) {
+                papers.push(DocAddress::new(ord as u32, doc));
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(papers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyzer::Stemmer;
 
     #[test]
     fn a_swap_of_neighbours_is_one_edit() {
@@ -536,26 +698,46 @@ mod tests {
     fn a_correction_starts_with_the_same_letter_and_some_paper_has_it() {
         let (index, fields) = index();
         let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str| spellings(&searcher, &fields, stem);
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
         let analyze = |w: &str| {
             let terms = crate::analyzer::terms(&mut crate::analyzer::prose(), w);
             terms.first().map(|(_, t)| t.clone())
         };
-        let correct =
-            |word: &str| correction(&searcher, fields.text, word, analyze, 1, spell).unwrap();
+        let correct = |word: &str| {
+            correction(
+                &searcher,
+                fields.text,
+                word,
+                analyze,
+                1,
+                spell,
+                Some(&Stemmer::default()),
+            )
+            .unwrap()
+        };
         assert_eq!(correct("drfit").as_deref(), Some("drift"));
         // `rift` is one edit from `drift`, but starts with another letter.
         assert_eq!(correct("rift"), None);
         // Of the spellings of `straggler`, the one nearest what was typed.
         assert_eq!(
-            spellings(&searcher, &fields, "straggler").unwrap(),
+            spellings(&searcher, &fields, "straggler", &[]).unwrap(),
             ["stragglers", "straggler"]
         );
         assert_eq!(correct("Stragglrs").as_deref(), Some("stragglers"));
         assert_eq!(correct("stragglr").as_deref(), Some("straggler"));
         // A correction must be as common as asked.
-        let spell = |stem: &str| spellings(&searcher, &fields, stem);
-        let at_least = |papers| correction(&searcher, fields.text, "drfit", analyze, papers, spell);
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
+        let at_least = |papers| {
+            correction(
+                &searcher,
+                fields.text,
+                "drfit",
+                analyze,
+                papers,
+                spell,
+                Some(&Stemmer::default()),
+            )
+        };
         assert_eq!(at_least(2).unwrap(), None);
         // A misspelling that stems to no near stem: found with its end cut.
         let (index, fields) = crate::index::ram_index_of(&[
@@ -563,12 +745,93 @@ mod tests {
             ("paper", "mortality of mice"),
         ]);
         let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str| spellings(&searcher, &fields, stem);
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
         assert_eq!(analyze("mortality").as_deref(), Some("mortal"));
-        let found = correction(&searcher, fields.text, "mortaligy", analyze, 1, spell).unwrap();
+        let found = correction(
+            &searcher,
+            fields.text,
+            "mortaligy",
+            analyze,
+            1,
+            spell,
+            Some(&Stemmer::default()),
+        )
+        .unwrap();
         assert_eq!(found.as_deref(), Some("mortality"));
         // Only a spelling within the edits: `mortals` is not `mortal`'s spelling here.
-        let found = correction(&searcher, fields.text, "mortalsxyz", analyze, 1, spell).unwrap();
+        let found = correction(
+            &searcher,
+            fields.text,
+            "mortalsxyz",
+            analyze,
+            1,
+            spell,
+            Some(&Stemmer::default()),
+        )
+        .unwrap();
         assert_eq!(found, None);
+    }
+
+    #[test]
+    fn a_correction_is_the_word_one_edit_away_even_when_its_stem_is_far_shorter() {
+        let analyze = |w: &str| {
+            let terms = crate::analyzer::terms(&mut crate::analyzer::prose(), w);
+            terms.first().map(|(_, t)| t.clone())
+        };
+        let stemmer = Stemmer::default();
+        // `optimization` is indexed as `optim`, six edits from the typo's stem `optimizaton`;
+        // `optimisation` (`optimis`) is near the typo cut short (`optimiz`), but two edits from
+        // what was typed.
+        let (index, fields) = crate::index::ram_index_of(&[
+            ("paper", "convex optimization"),
+            ("paper", "optimization of kernels"),
+            ("paper", "optimisation in the British spelling"),
+        ]);
+        let searcher = index.reader().unwrap().searcher();
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
+        assert_eq!(analyze("optimization").as_deref(), Some("optim"));
+        let found = correction(
+            &searcher,
+            fields.text,
+            "optimizaton",
+            analyze,
+            1,
+            spell,
+            Some(&stemmer),
+        );
+        assert_eq!(found.unwrap().as_deref(), Some("optimization"));
+        // Without the stemmer (a field of names), only what is near the word itself.
+        let found = correction(
+            &searcher,
+            fields.text,
+            "optimizaton",
+            analyze,
+            1,
+            spell,
+            None,
+        );
+        assert_eq!(found.unwrap().as_deref(), Some("optimisation"));
+
+        // `mitigation` is one swap from `mitigatoin`, `mitigating` two edits; the papers read
+        // for the stem's spellings say only `mitigating`, a later one `mitigation`.
+        let mut papers = vec![("paper", "mitigating stragglers"); SPELLING_PAPERS];
+        papers.push(("paper", "drift mitigation"));
+        let (index, fields) = crate::index::ram_index_of(&papers);
+        let searcher = index.reader().unwrap().searcher();
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
+        assert_eq!(spell("mitig", &[]).unwrap(), ["mitigating"]);
+        let found = correction(
+            &searcher,
+            fields.text,
+            "mitigatoin",
+            analyze,
+            1,
+            spell,
+            Some(&stemmer),
+        );
+        assert_eq!(found.unwrap().as_deref(), Some("mitigation"));
+        // A hoped-for spelling no paper has is not offered.
+        let hoped = ["mitigatoins".to_string()];
+        assert!(spell("mitig", &hoped).unwrap().is_empty());
     }
 }

@@ -1118,6 +1118,13 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("did you mean `serverless`?"));
+    // The word one edit away, though stemming cuts it far shorter (`optimization` is indexed as
+    // `optim`, six edits from the typo's stem).
+    cmd(&dir)
+        .args(["search", "optimizaton"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean `optimization`?"));
     // Each part of a word analysis splits is corrected on its own.
     cmd(&dir)
         .args(["search", "Stragglr-detection"])
