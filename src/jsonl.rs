@@ -97,6 +97,9 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
 }
 
 /// Parses one JSON line into a paper, or says what is wrong with it.
+/// The longest `id` or `venue`, in bytes: each is indexed whole, as one term.
+const MAX_KEY_BYTES: usize = tantivy::tokenizer::MAX_TOKEN_LEN;
+
 fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     // serde would read an array positionally into the struct; a record must be an object.
     if !text.trim_start().starts_with('{') {
@@ -124,6 +127,21 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     };
     if id.is_empty() {
         return Err("field `id` is empty".to_owned());
+    }
+    // tantivy drops a longer term from the index, and the paper would then be one that no
+    // `--add` replaces, `remove` finds or `id:` matches: refused, as Elasticsearch refuses an
+    // immense term.
+    let too_long = |field: &str, value: &str| {
+        format!(
+            "field `{field}` is {} bytes long; at most {MAX_KEY_BYTES} can be indexed",
+            value.len()
+        )
+    };
+    if id.len() > MAX_KEY_BYTES {
+        return Err(too_long("id", &id));
+    }
+    if let Some(venue) = raw.venue.as_deref().filter(|v| v.len() > MAX_KEY_BYTES) {
+        return Err(too_long("venue", venue));
     }
     let Some(title) = raw.title else {
         return Err("missing or null field `title`".to_owned());
@@ -539,6 +557,25 @@ mod tests {
         let err = one_error(r#"{"title": "T", "abstract": "A"}"#);
         assert_eq!(err.line, 1);
         assert!(err.message.contains("`id`"), "{err}");
+    }
+
+    #[test]
+    fn an_id_or_venue_too_long_to_index_whole_is_refused() {
+        let record = |id: &str, venue: &str| {
+            format!(r#"{{"id": "{id}", "venue": "{venue}", "title": "T"}}"#)
+        };
+        let longest = "i".repeat(MAX_KEY_BYTES);
+        assert_eq!(one(&record(&longest, "v")).id, longest);
+        let err = one_error(&record(&"i".repeat(MAX_KEY_BYTES + 1), "v"));
+        assert_eq!(
+            err.message,
+            "field `id` is 65531 bytes long; at most 65530 can be indexed"
+        );
+        let err = one_error(&record("1", &"v".repeat(70_000)));
+        assert!(
+            err.message.starts_with("field `venue` is 70000 bytes"),
+            "{err}"
+        );
     }
 
     #[test]
