@@ -1398,6 +1398,7 @@ impl QueryBuilder {
             matches!(leaf, Leaf::Prefix(_)) && prose_terms.len() > 1 && !self.ranking.glue_words;
         // The parts of a split word are words beside each other: `state-of-the-art` is `state
         // art`, as `state of the art` is, and `model's` is `model`.
+        let mut function_dropped = Vec::new();
         if (matches!(leaf, Leaf::Word(_)) || split_prefix)
             && prose_terms.len() > 1
             && self.ranking.drop_stopwords
@@ -1411,6 +1412,7 @@ impl QueryBuilder {
             }
             if prose_terms.iter().any(|(p, _)| !function.contains(p)) {
                 prose_terms.retain(|(p, _)| !function.contains(p));
+                function_dropped = function;
             }
         }
         // A phrase's last word, when a prefix, is taken as typed, as a prefix is; the stems
@@ -1480,7 +1482,13 @@ impl QueryBuilder {
             let terms = if is_prose {
                 &prose_terms
             } else {
-                names_terms = analyzer::terms(&mut self.names, text);
+                let mut terms = analyzer::terms(&mut self.names, text);
+                // A plain split word's function words are dropped from names too: an author
+                // named `The` is no match for `state-of-the-art`, as for `state of the art`.
+                if scope == Scope::Any && matches!(leaf, Leaf::Word(_)) {
+                    terms.retain(|(p, _)| !function_dropped.contains(p));
+                }
+                names_terms = terms;
                 if positive {
                     let glue = self.ranking.glue_words;
                     let shown = (

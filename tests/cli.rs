@@ -488,6 +488,17 @@ fn function_words_are_dropped_beside_anything_searched_and_from_split_words() {
     assert_eq!(found("title:(of and)"), ["a", "b", "c"]);
     // An author's name is never a function word.
     assert_eq!(found("author:(an)"), Vec::<String>::new());
+    // Nor is a split word's function word searched in names, as a plain word's is not: an
+    // author named `The` is no match for `state-of-the-art`.
+    let dir = jsonl_workdir([
+        serde_json::json!({"id": "art", "title": "State of the art", "abstract": "Art."}),
+        serde_json::json!({"id": "mai", "title": "Bounds", "abstract": "Regret.",
+                           "authors": ["The Tien Mai"]}),
+    ]);
+    let found = |q: &str| ids(&json_hits(&dir, &[q]));
+    assert_eq!(found("state-of-the-art"), ["art"]);
+    assert_eq!(found("state-of-the-art"), found("state of the art"));
+    assert_eq!(found("author:the"), ["mai"]);
 }
 
 #[test]
