@@ -123,7 +123,7 @@ fn index_flag(home: &IndexHome) -> String {
     if home.dir == Path::new(DEFAULT_INDEX) {
         String::new()
     } else {
-        format!(" --index {}", home.dir.display())
+        format!(" --index {}", render::shell_word(&home.dir))
     }
 }
 
@@ -136,7 +136,7 @@ fn rebuild_hint(home: &IndexHome) -> String {
             "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from"
         )
     } else {
-        let sources: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        let sources: Vec<String> = inputs.iter().map(|p| render::shell_word(p)).collect();
         format!(
             "rebuild it with `paperdex{index} index --rebuild {}`",
             sources.join(" ")
@@ -408,7 +408,7 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
         .inputs
         .iter()
         .filter(|p| !changes.missing_inputs.contains(p))
-        .map(|p| p.display().to_string())
+        .map(|p| render::shell_word(p))
         .collect();
     let mut caveats = Vec::new();
     if manifest.papers_removed {
@@ -665,7 +665,8 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
 /// The ingest summary on stderr: per source, then totals.
 fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     for src in &s.sources {
-        let mut line = format!("paperdex: {}: {} papers", src.path.display(), src.papers);
+        let papers = eval::plural(src.papers as usize, "paper", "papers");
+        let mut line = format!("paperdex: {}: {papers}", src.path.display());
         if let Some(total) = src.header_total {
             if total != src.papers {
                 line.push_str(&format!(" (its header says {total})"));
@@ -695,8 +696,8 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
         String::new()
     };
     eprintln!(
-        "paperdex: read {} papers ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated{repeated}, {} skipped, {} removed; index in {}: {} papers, {}",
-        s.read,
+        "paperdex: read {} ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated{repeated}, {} skipped, {} removed; index in {}: {}, {}",
+        eval::plural(s.read as usize, "paper", "papers"),
         render::bytes(s.bytes),
         s.seconds,
         rate,
@@ -705,7 +706,7 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
         s.skipped,
         s.removed,
         home.dir.display(),
-        s.documents,
+        eval::plural(s.documents as usize, "paper", "papers"),
         render::bytes(s.index_bytes),
     );
 }

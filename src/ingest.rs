@@ -774,11 +774,12 @@ fn feed(
     if summary.read == 0 && summary.skipped > 0 {
         // Every record `--skip-invalid` passed over: indexing nothing would empty the index.
         // (A stray unreadable file beside good ones is skipped and listed, as asked.)
-        bail!(
-            "no papers could be read: all {} records are invalid (the first: {}); nothing was changed",
-            summary.skipped,
-            summary.problems.first().map_or("", String::as_str)
-        );
+        let first = summary.problems.first().map_or("", String::as_str);
+        let which = match summary.skipped {
+            1 => format!("the only record is invalid ({first})"),
+            n => format!("all {n} records are invalid (the first: {first})"),
+        };
+        bail!("no papers could be read: {which}; nothing was changed");
     }
     // What was read, where the files' sizes do not say (a pipe has none).
     summary.bytes = total_bytes.max(done_bytes);

@@ -167,6 +167,19 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// A path as one word of a POSIX shell command, so that a suggested command works when pasted:
+/// as it is where every char is one a shell leaves alone, else in single quotes (a `'` in it
+/// written `'\''`).
+pub fn shell_word(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
@@ -198,6 +211,21 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(1_795_000_000), "2026-11-18 11:06:40 UTC");
+    }
+
+    #[test]
+    fn a_path_in_a_suggested_command_is_one_shell_word() {
+        use std::path::Path;
+        assert_eq!(
+            shell_word(Path::new("/data/iclr-2024.jsonl.gz")),
+            "/data/iclr-2024.jsonl.gz"
+        );
+        assert_eq!(
+            shell_word(Path::new("/tmp/sp ace/ix ü")),
+            "'/tmp/sp ace/ix ü'"
+        );
+        assert_eq!(shell_word(Path::new("it's $HOME")), "'it'\\''s $HOME'");
+        assert_eq!(shell_word(Path::new("")), "''");
     }
 
     #[test]

@@ -300,6 +300,53 @@ fn remove_deletes_papers_and_says_which_were_unknown() {
 }
 
 #[test]
+fn the_command_a_search_suggests_works_when_pasted_into_a_shell_whatever_the_paths() {
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("my papers");
+    fs::create_dir(&folder).unwrap();
+    let a = corpus(&folder, "it's.jsonl", "a", 3);
+    let index_in = |args: &[&str]| {
+        cmd(dir.path())
+            .args(["--index", "the index $HOME"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(index_in(&["index", a.to_str().unwrap()]).status.success());
+    let mut text = fs::read_to_string(&a).unwrap();
+    text.push_str(&paper("a-new", "freshword"));
+    fs::write(&a, text).unwrap();
+    let out = index_in(&["search", "drift"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let hint = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: `paperdex"))
+        .and_then(|l| l.split('`').next())
+        .unwrap_or_else(|| panic!("no hint: {stderr}"));
+    // Run as a user would paste it, with this build's binary for `paperdex`.
+    let binary = assert_cmd::cargo::cargo_bin("paperdex");
+    let pasted = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{}'{hint}", binary.display()))
+        .current_dir(dir.path())
+        .env_remove("PAPERDEX_INDEX")
+        .output()
+        .unwrap();
+    assert!(
+        pasted.status.success(),
+        "{hint}: {}",
+        String::from_utf8_lossy(&pasted.stderr)
+    );
+    let out = index_in(&["search", "--count", "freshword"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("changed since"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn a_search_never_rebuilds_an_index_named_with_index_and_says_its_sources_changed() {
     let dir = TempDir::new().unwrap();
     let a = corpus(dir.path(), "a.jsonl", "a", 30);
