@@ -230,20 +230,27 @@ fn live_id_hashes(searcher: &Searcher, fields: &Fields) -> Result<HashSet<u64>> 
 pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Result<IngestSummary> {
     // Absolute paths, so the fingerprints match whatever directory a later search runs from.
     let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
-    let found = discover(&inputs)?;
+    let found = discover(&inputs, opts)?;
     let lock = home.lock()?;
     locked(home, &lock, &inputs, &found, opts)
 }
 
-/// The sources of `inputs`, saying on stderr which links in their directories lead nowhere.
-fn discover(inputs: &[PathBuf]) -> Result<Vec<Source>> {
-    let mut broken = Vec::new();
-    let found = sources::discover_noting(inputs, &mut broken)?;
-    for link in &broken {
+/// The sources of `inputs`, saying on stderr which links in their directories lead nowhere, and
+/// which folders in them could not be listed where `--skip-invalid` skips them.
+fn discover(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Vec<Source>> {
+    let mut passed = sources::PassedOver {
+        unlisted: opts.skip_invalid.then(Vec::new),
+        ..Default::default()
+    };
+    let found = sources::discover_noting(inputs, &mut passed)?;
+    for link in &passed.broken {
         eprintln!(
             "paperdex: warning: skipped {}: a link to nothing",
             link.display()
         );
+    }
+    for why in passed.unlisted.iter().flatten() {
+        eprintln!("paperdex: warning: skipped {why}");
     }
     Ok(found)
 }
@@ -262,7 +269,7 @@ pub fn ingest_if(
         return Ok(None);
     };
     let inputs: Vec<PathBuf> = inputs.iter().map(|p| absolute(p)).collect();
-    let found = discover(&inputs)?;
+    let found = discover(&inputs, opts)?;
     locked(home, &lock, &inputs, &found, opts).map(Some)
 }
 

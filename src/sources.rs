@@ -86,22 +86,28 @@ pub fn listing_venue(path: &Path) -> Option<String> {
 /// Errors name the path: it does not exist or cannot be listed, or it is a directory without
 /// sources.
 pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
-    discover_noting(paths, &mut Vec::new())
+    discover_noting(paths, &mut PassedOver::default())
 }
 
-/// As [`discover`], also adding to `broken` the links in the directories that lead nowhere (for
-/// a build to say what it passed over).
-pub fn discover_noting(
-    paths: &[PathBuf],
-    broken: &mut Vec<PathBuf>,
-) -> anyhow::Result<Vec<Source>> {
+/// What [`discover_noting`] passed over in the directories it walked, for a build to say.
+#[derive(Debug, Default)]
+pub struct PassedOver {
+    /// Links that lead nowhere.
+    pub broken: Vec<PathBuf>,
+    /// Folders that cannot be listed, with why, where the caller lets them be skipped
+    /// (`--skip-invalid`); `None`, they are an error.
+    pub unlisted: Option<Vec<String>>,
+}
+
+/// As [`discover`], noting in `passed` what it passed over.
+pub fn discover_noting(paths: &[PathBuf], passed: &mut PassedOver) -> anyhow::Result<Vec<Source>> {
     let mut sources = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("{}: cannot read (does it exist?)", path.display()))?;
         if meta.is_dir() {
             let before = sources.len();
-            walk(path, &mut sources, &mut HashSet::new(), broken)?;
+            walk(path, &mut sources, &mut HashSet::new(), passed)?;
             if sources.len() == before {
                 bail!(
                     "no .txt or .jsonl sources in {} (looked for .txt, .jsonl, .ndjson, .json, optionally .gz)",
@@ -170,7 +176,7 @@ fn walk(
     dir: &Path,
     sources: &mut Vec<Source>,
     seen: &mut HashSet<PathBuf>,
-    broken: &mut Vec<PathBuf>,
+    passed: &mut PassedOver,
 ) -> anyhow::Result<()> {
     let real = std::fs::canonicalize(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?;
@@ -191,13 +197,21 @@ fn walk(
     for path in paths {
         let Ok(meta) = std::fs::metadata(&path) else {
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                broken.push(path);
+                passed.broken.push(path);
             }
             continue;
         };
         if meta.is_dir() {
-            if !crate::index::is_home(&path) {
-                walk(&path, sources, seen, broken)?;
+            if crate::index::is_home(&path) {
+                continue;
+            }
+            // A folder that cannot be listed is skipped like a file that cannot be read, where
+            // that is asked; what was found in it before the failure is kept.
+            if let Err(e) = walk(&path, sources, seen, passed) {
+                match passed.unlisted.as_mut() {
+                    Some(unlisted) => unlisted.push(format!("{e:#}")),
+                    None => return Err(e),
+                }
             }
             continue;
         }

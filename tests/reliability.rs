@@ -589,6 +589,43 @@ fn an_index_built_by_one_user_is_searched_by_another() {
 }
 
 #[test]
+fn a_folder_that_cannot_be_listed_stops_the_build_or_is_skipped_as_asked() {
+    let dir = TempDir::new().unwrap();
+    let papers = dir.path().join("papers");
+    fs::create_dir_all(papers.join("locked")).unwrap();
+    synthetic_corpus(&papers.join("open.jsonl"), "open", 3, 1);
+    synthetic_corpus(&papers.join("locked/hidden.jsonl"), "hidden", 3, 2);
+    // Another user builds the index in the folder; permission bits bind only them.
+    chmod(dir.path(), 0o777);
+    chmod(&papers.join("locked"), 0o000);
+    let run = |args: &[&str]| as_unprivileged(dir.path()).map(|mut c| c.args(args).output());
+    let Some(out) = run(&["--index", "idx", "index", "papers"]) else {
+        chmod(&papers.join("locked"), 0o755);
+        eprintln!("no way to run as another user here; skipping");
+        return;
+    };
+    let out = out.unwrap();
+    let skipped = run(&["--index", "idx", "index", "--skip-invalid", "papers"]);
+    let listed = run(&["--index", "idx", "stats", "--json"]);
+    chmod(&papers.join("locked"), 0o755);
+    if out.status.success() {
+        eprintln!("running as the folder's owner, whom permission bits do not stop; skipping");
+        return;
+    }
+    fails_with(out, "papers/locked: cannot list directory");
+    let skipped = skipped.unwrap().unwrap();
+    let err = stderr(&skipped);
+    assert_eq!(skipped.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: skipped") && err.contains("papers/locked: cannot list directory"),
+        "{err}"
+    );
+    let listed = listed.unwrap().unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(stats["documents"], 3, "{}", stderr(&listed));
+}
+
+#[test]
 fn index_never_deletes_what_it_did_not_create() {
     let dir = workdir();
     // A directory of someone else's files, including one named like a generation.
