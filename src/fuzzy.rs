@@ -594,7 +594,6 @@ fn first_papers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyzer::Stemmer;
 
     #[test]
     fn a_swap_of_neighbours_is_one_edit() {
@@ -694,31 +693,26 @@ mod tests {
         assert_eq!(blended[0].1, 1.0);
     }
 
+    /// "Did you mean" of a prose word, as the search asks for it.
+    fn corrected(
+        index: &tantivy::Index,
+        fields: &Fields,
+        word: &str,
+        papers: u64,
+    ) -> Option<String> {
+        let searcher = index.reader().unwrap().searcher();
+        prose_correction(&searcher, fields, fields.text, word, papers).unwrap()
+    }
+
     #[test]
     fn a_correction_starts_with_the_same_letter_and_some_paper_has_it() {
         let (index, fields) = index();
-        let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
-        let analyze = |w: &str| {
-            let terms = crate::analyzer::terms(&mut crate::analyzer::prose(), w);
-            terms.first().map(|(_, t)| t.clone())
-        };
-        let correct = |word: &str| {
-            correction(
-                &searcher,
-                fields.text,
-                word,
-                analyze,
-                1,
-                spell,
-                Some(&Stemmer::default()),
-            )
-            .unwrap()
-        };
+        let correct = |word: &str| corrected(&index, &fields, word, 1);
         assert_eq!(correct("drfit").as_deref(), Some("drift"));
         // `rift` is one edit from `drift`, but starts with another letter.
         assert_eq!(correct("rift"), None);
         // Of the spellings of `straggler`, the one nearest what was typed.
+        let searcher = index.reader().unwrap().searcher();
         assert_eq!(
             spellings(&searcher, &fields, "straggler", &[]).unwrap(),
             ["stragglers", "straggler"]
@@ -726,59 +720,26 @@ mod tests {
         assert_eq!(correct("Stragglrs").as_deref(), Some("stragglers"));
         assert_eq!(correct("stragglr").as_deref(), Some("straggler"));
         // A correction must be as common as asked.
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
-        let at_least = |papers| {
-            correction(
-                &searcher,
-                fields.text,
-                "drfit",
-                analyze,
-                papers,
-                spell,
-                Some(&Stemmer::default()),
-            )
-        };
-        assert_eq!(at_least(2).unwrap(), None);
+        assert_eq!(corrected(&index, &fields, "drfit", 2), None);
         // A misspelling that stems to no near stem: found with its end cut.
         let (index, fields) = crate::index::ram_index_of(&[
             ("paper", "mortality rates"),
             ("paper", "mortality of mice"),
         ]);
-        let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
-        assert_eq!(analyze("mortality").as_deref(), Some("mortal"));
-        let found = correction(
-            &searcher,
-            fields.text,
-            "mortaligy",
-            analyze,
-            1,
-            spell,
-            Some(&Stemmer::default()),
-        )
-        .unwrap();
-        assert_eq!(found.as_deref(), Some("mortality"));
+        assert_eq!(
+            analyzer::only_term(&mut analyzer::prose(), "mortality")
+                .unwrap()
+                .text,
+            "mortal"
+        );
+        let correct = |word: &str| corrected(&index, &fields, word, 1);
+        assert_eq!(correct("mortaligy").as_deref(), Some("mortality"));
         // Only a spelling within the edits: `mortals` is not `mortal`'s spelling here.
-        let found = correction(
-            &searcher,
-            fields.text,
-            "mortalsxyz",
-            analyze,
-            1,
-            spell,
-            Some(&Stemmer::default()),
-        )
-        .unwrap();
-        assert_eq!(found, None);
+        assert_eq!(correct("mortalsxyz"), None);
     }
 
     #[test]
     fn a_correction_is_the_word_one_edit_away_even_when_its_stem_is_far_shorter() {
-        let analyze = |w: &str| {
-            let terms = crate::analyzer::terms(&mut crate::analyzer::prose(), w);
-            terms.first().map(|(_, t)| t.clone())
-        };
-        let stemmer = Stemmer::default();
         // `optimization` is indexed as `optim`, six edits from the typo's stem `optimizaton`;
         // `optimisation` (`optimis`) is near the typo cut short (`optimiz`), but two edits from
         // what was typed.
@@ -787,20 +748,19 @@ mod tests {
             ("paper", "optimization of kernels"),
             ("paper", "optimisation in the British spelling"),
         ]);
-        let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
-        assert_eq!(analyze("optimization").as_deref(), Some("optim"));
-        let found = correction(
-            &searcher,
-            fields.text,
-            "optimizaton",
-            analyze,
-            1,
-            spell,
-            Some(&stemmer),
+        assert_eq!(
+            analyzer::only_term(&mut analyzer::prose(), "optimization")
+                .unwrap()
+                .text,
+            "optim"
         );
-        assert_eq!(found.unwrap().as_deref(), Some("optimization"));
-        // Without the stemmer (a field of names), only what is near the word itself.
+        let correct = |word: &str| corrected(&index, &fields, word, 1);
+        assert_eq!(correct("optimizaton").as_deref(), Some("optimization"));
+        // Without the words one edit away (a field of names, not stemmed), what is near the
+        // word itself.
+        let searcher = index.reader().unwrap().searcher();
+        let analyze = |w: &str| analyzer::only_term(&mut analyzer::prose(), w).map(|t| t.text);
+        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
         let found = correction(
             &searcher,
             fields.text,
@@ -820,16 +780,10 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
         assert_eq!(spell("mitig", &[]).unwrap(), ["mitigating"]);
-        let found = correction(
-            &searcher,
-            fields.text,
-            "mitigatoin",
-            analyze,
-            1,
-            spell,
-            Some(&stemmer),
+        assert_eq!(
+            corrected(&index, &fields, "mitigatoin", 1).as_deref(),
+            Some("mitigation")
         );
-        assert_eq!(found.unwrap().as_deref(), Some("mitigation"));
         // A hoped-for spelling no paper has is not offered.
         let hoped = ["mitigatoins".to_string()];
         assert!(spell("mitig", &hoped).unwrap().is_empty());
