@@ -110,8 +110,9 @@ fn shielded<T>(home: &IndexHome, f: impl FnOnce() -> Result<T>) -> Result<T> {
                 .with(|c| c.borrow_mut().take())
                 .unwrap_or_else(|| "panic".to_string());
             Err(anyhow!(
-                "paperdex failed while reading the index in {}; its files are probably damaged ({what})\nhint: `paperdex check` verifies them; {}",
+                "paperdex failed while reading the index in {}; its files are probably damaged ({what})\nhint: `paperdex{} check` verifies them; {}",
                 home.dir.display(),
+                index_flag(home),
                 rebuild_hint(home)
             ))
         }
@@ -439,8 +440,9 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
 /// The error for an index that failed while being read.
 fn unreadable(home: &IndexHome, e: &anyhow::Error) -> anyhow::Error {
     anyhow!(
-        "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex check` verifies them; {}",
+        "reading the index in {} failed: {e:#}; its files may be damaged\nhint: `paperdex{} check` verifies them; {}",
         home.dir.display(),
+        index_flag(home),
         rebuild_hint(home)
     )
 }

@@ -294,9 +294,20 @@ const CORRECTIONS_WEIGHED: usize = 5;
 const CORRECTIONS_WEIGHED_SHORTENED: usize = 2;
 /// [`correction`] also looks for the word without its last 1 to this many letters.
 const MAX_CUT: usize = 4;
-/// [`correction`] analyzes the words one edit from a word of at most this many chars (a longer
-/// one has over 1,300 of them).
+/// [`correction`] analyzes the words one edit from a word of at most this many chars (one of
+/// 25 has about 1,300 of them).
 const MAX_VARIED_CHARS: usize = 24;
+
+/// What [`correction`] needs, in a stemmed field, to offer the words one edit from a typo: the
+/// field's stemmer, and `confirm(stem, hoped)`, which of the `hoped` spellings of a stem some
+/// paper has.
+pub struct Variants<'a> {
+    pub stemmer: &'a analyzer::Stemmer,
+    pub confirm: &'a Confirm<'a>,
+}
+
+/// See [`Variants`].
+pub type Confirm<'a> = dyn Fn(&str, &[String]) -> tantivy::Result<Vec<String>> + 'a;
 
 /// The word to suggest for `word`, which no paper of `field` has or few have ("did you mean"),
 /// as Lucene's `DirectSpellChecker` picks one: a term at least `min_papers` papers have, within
@@ -306,23 +317,21 @@ const MAX_VARIED_CHARS: usize = 24;
 ///
 /// Stemming a misspelled word often keeps a suffix the right word loses (`mortaligy` stays
 /// whole, `mortality` is `mortal`), so the word is also looked up with its last letters cut
-/// (`mortali`: `mortal`). In a field stemmed by `stemmer`, the words one edit from what was typed
-/// are stemmed too, as a spelling corrector's candidates are (Norvig): the word meant can have a
-/// stem much shorter than itself, beyond the edits of the typo's stem or any cut of it
-/// (`optimizaton`: `optimization`, whose stem is `optim`). Such a word is only offered once
-/// `spell` finds it in a paper. Of the terms found, the one with a spelling nearest what was
+/// (`mortali`: `mortal`). In a stemmed field ([`Variants`]), the words one edit from what was
+/// typed are stemmed too, as a spelling corrector's candidates are (Norvig): the word meant can
+/// have a stem much shorter than itself, beyond the edits of the typo's stem or any cut of it
+/// (`optimizaton`: `optimization`, whose stem is `optim`). Such a word is only offered once some
+/// paper is found to have it. Of the terms found, the one with a spelling nearest what was
 /// typed wins (`stragglr`: `straggler`, not `straggling`, whose stems are both one edit away),
 /// then the commonest; and only if that spelling is within [`auto_edits`] of the typed word.
-/// `spell(term, hoped)` gives spellings of `term` in the papers, and says which of the `hoped`
-/// ones some paper has.
 pub fn correction(
     searcher: &Searcher,
     field: Field,
     word: &str,
     mut analyze: impl FnMut(&str) -> Option<String>,
     min_papers: u64,
-    spell: impl Fn(&str, &[String]) -> tantivy::Result<Vec<String>>,
-    stemmer: Option<&analyzer::Stemmer>,
+    spell: impl Fn(&str) -> tantivy::Result<Vec<String>>,
+    variants: Option<Variants>,
 ) -> tantivy::Result<Option<String>> {
     let typed = analyzer::lowercase(word);
     let Some(term) = analyze(&typed) else {
@@ -371,16 +380,19 @@ pub fn correction(
     // A lower-case ASCII word is its stem to the analyzer (the rare others are left out: their
     // variants would each need the whole analysis).
     let plain = typed.bytes().all(|b| b.is_ascii_alphanumeric());
-    if let Some(stemmer) = stemmer.filter(|_| plain && ends.len() <= MAX_VARIED_CHARS) {
+    if let Some(v) = variants
+        .as_ref()
+        .filter(|_| plain && ends.len() <= MAX_VARIED_CHARS)
+    {
         for variant in one_edit(&typed) {
-            let t = stemmer.stem(&variant);
+            let t = v.stemmer.stem(&variant);
             if t != term && t.chars().next() == first {
                 hoped.entry(t.into_owned()).or_default().push(variant);
             }
         }
         // Stems within the edits of the word's stem, or of the word as typed, were looked for
-        // above; only those beyond both are worth a look-up each (most variants are their own
-        // stems, one edit from the word).
+        // above (the nearest [`CORRECTIONS_WEIGHED`] of each kept); only those beyond both are
+        // worth a look-up each (most variants are their own stems, one edit from the word).
         let within = |word: &str, t: &str| {
             let edits = auto_edits(word).max(1);
             t.len().abs_diff(word.len()) <= usize::from(edits)
@@ -412,12 +424,12 @@ pub fn correction(
         }
     };
     for n in &candidates {
-        consider(&mut best, spell(&n.term, &[])?, n.papers);
+        consider(&mut best, spell(&n.term)?, n.papers);
     }
     // A hoped-for spelling is one edit away: looked for further in the papers only where it
     // would win.
     for n in &candidates {
-        let Some(hoped) = hoped.get(&n.term) else {
+        let (Some(hoped), Some(v)) = (hoped.get(&n.term), &variants) else {
             continue;
         };
         if best
@@ -426,7 +438,7 @@ pub fn correction(
         {
             continue;
         }
-        consider(&mut best, spell(&n.term, hoped)?, n.papers);
+        consider(&mut best, (v.confirm)(&n.term, hoped)?, n.papers);
     }
     Ok(best.map(|(_, spelling)| spelling))
 }
@@ -442,8 +454,13 @@ pub fn prose_correction(
 ) -> tantivy::Result<Option<String>> {
     let mut prose = analyzer::prose();
     let analyze = |w: &str| analyzer::only_term(&mut prose, w).map(|t| t.text);
-    let spell = |stem: &str, hoped: &[String]| spellings(searcher, fields, stem, hoped);
+    let spell = |stem: &str| spellings(searcher, fields, stem);
+    let confirm = |stem: &str, hoped: &[String]| hoped_spellings(searcher, fields, stem, hoped);
     let stemmer = analyzer::Stemmer::default();
+    let variants = Variants {
+        stemmer: &stemmer,
+        confirm: &confirm,
+    };
     correction(
         searcher,
         field,
@@ -451,7 +468,7 @@ pub fn prose_correction(
         analyze,
         min_papers,
         spell,
-        Some(&stemmer),
+        Some(variants),
     )
 }
 
@@ -488,62 +505,22 @@ fn one_edit(word: &str) -> Vec<String> {
 
 /// Papers [`spellings`] reads for a stem's spellings.
 const SPELLING_PAPERS: usize = 16;
-/// Papers [`spellings`] reads, at most, to find the hoped-for spellings.
+/// Papers [`hoped_spellings`] reads, at most.
 const HOPED_PAPERS: usize = 256;
 
 /// The words (lower-cased) that analyze to `stem` in the first few live papers whose ranking
 /// field has it, in the order they come. A few, because one stem may be several words
 /// (`several` and `severe` are both `sever`).
-///
-/// Or, given `hoped` (lower-case words that analyze to `stem`), those of them that some of the
-/// stem's first [`HOPED_PAPERS`] papers have: a word the first few papers do not show
-/// (`mitigation`, where they say `mitigating`).
-pub fn spellings(
-    searcher: &Searcher,
-    fields: &Fields,
-    stem: &str,
-    hoped: &[String],
-) -> tantivy::Result<Vec<String>> {
-    let reading = if hoped.is_empty() {
-        SPELLING_PAPERS
-    } else {
-        HOPED_PAPERS
-    };
-    let papers = first_papers(searcher, fields.text, stem, reading)?;
-    let mut words = analyzer::names();
-    let mut found: Vec<String> = Vec::new();
-    if !hoped.is_empty() {
-        for address in papers {
-            let paper = search::stored_paper(searcher, fields, address)?;
-            for text in [&paper.title, &paper.abstract_text] {
-                let lower = analyzer::lowercase(text);
-                if !hoped.iter().any(|h| lower.contains(h.as_str())) {
-                    continue;
-                }
-                let mut stream = words.token_stream(text);
-                while let Some(token) = stream.next() {
-                    let Some(word) = text.get(token.offset_from..token.offset_to) else {
-                        continue;
-                    };
-                    let word = analyzer::lowercase(word);
-                    if hoped.contains(&word) && !found.contains(&word) {
-                        found.push(word);
-                    }
-                }
-            }
-            if found.len() == hoped.len() {
-                break;
-            }
-        }
-        return Ok(found);
-    }
+pub fn spellings(searcher: &Searcher, fields: &Fields, stem: &str) -> tantivy::Result<Vec<String>> {
     // Only words that start as the stem does (but for its last two letters, as Snowball's
     // English rules rewrite only endings: `snippet`'s `Head`) are stemmed: stemming every word
     // of the papers took most of a "did you mean".
     let n = stem.chars().count();
     let head: String = stem.chars().take(n.saturating_sub(2).max(2)).collect();
     let stemmer = analyzer::Stemmer::default();
-    for address in papers {
+    let mut words = analyzer::names();
+    let mut found: Vec<String> = Vec::new();
+    for address in first_papers(searcher, fields.text, stem, SPELLING_PAPERS)? {
         let paper = search::stored_paper(searcher, fields, address)?;
         for text in [&paper.title, &paper.abstract_text] {
             let mut stream = words.token_stream(text);
@@ -559,6 +536,42 @@ pub fn spellings(
                     if !found.contains(&word) {
                         found.push(word);
                     }
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Those of `hoped` (lower-case words that analyze to `stem`) that some of the stem's first
+/// [`HOPED_PAPERS`] papers have: a word the few papers [`spellings`] reads may not show
+/// (`mitigation`, where they say `mitigating`).
+pub fn hoped_spellings(
+    searcher: &Searcher,
+    fields: &Fields,
+    stem: &str,
+    hoped: &[String],
+) -> tantivy::Result<Vec<String>> {
+    let mut words = analyzer::names();
+    let mut found: Vec<String> = Vec::new();
+    for address in first_papers(searcher, fields.text, stem, HOPED_PAPERS)? {
+        if found.len() == hoped.len() {
+            break;
+        }
+        let paper = search::stored_paper(searcher, fields, address)?;
+        for text in [&paper.title, &paper.abstract_text] {
+            let lower = analyzer::lowercase(text);
+            if !hoped.iter().any(|h| lower.contains(h.as_str())) {
+                continue;
+            }
+            let mut stream = words.token_stream(text);
+            while let Some(token) = stream.next() {
+                let Some(word) = text.get(token.offset_from..token.offset_to) else {
+                    continue;
+                };
+                let word = analyzer::lowercase(word);
+                if hoped.contains(&word) && !found.contains(&word) {
+                    found.push(word);
                 }
             }
         }
@@ -714,7 +727,7 @@ mod tests {
         // Of the spellings of `straggler`, the one nearest what was typed.
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(
-            spellings(&searcher, &fields, "straggler", &[]).unwrap(),
+            spellings(&searcher, &fields, "straggler").unwrap(),
             ["stragglers", "straggler"]
         );
         assert_eq!(correct("Stragglrs").as_deref(), Some("stragglers"));
@@ -760,7 +773,7 @@ mod tests {
         // word itself.
         let searcher = index.reader().unwrap().searcher();
         let analyze = |w: &str| analyzer::only_term(&mut analyzer::prose(), w).map(|t| t.text);
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
+        let spell = |stem: &str| spellings(&searcher, &fields, stem);
         let found = correction(
             &searcher,
             fields.text,
@@ -778,14 +791,19 @@ mod tests {
         papers.push(("paper", "drift mitigation"));
         let (index, fields) = crate::index::ram_index_of(&papers);
         let searcher = index.reader().unwrap().searcher();
-        let spell = |stem: &str, hoped: &[String]| spellings(&searcher, &fields, stem, hoped);
-        assert_eq!(spell("mitig", &[]).unwrap(), ["mitigating"]);
+        assert_eq!(
+            spellings(&searcher, &fields, "mitig").unwrap(),
+            ["mitigating"]
+        );
         assert_eq!(
             corrected(&index, &fields, "mitigatoin", 1).as_deref(),
             Some("mitigation")
         );
         // A hoped-for spelling no paper has is not offered.
-        let hoped = ["mitigatoins".to_string()];
-        assert!(spell("mitig", &hoped).unwrap().is_empty());
+        let hoped = ["mitigatoins".to_string(), "mitigation".to_string()];
+        assert_eq!(
+            hoped_spellings(&searcher, &fields, "mitig", &hoped).unwrap(),
+            ["mitigation"]
+        );
     }
 }

@@ -662,7 +662,10 @@ impl IndexHome {
         if existing.is_empty() {
             return nothing;
         }
-        let Ok(found) = crate::sources::discover(&existing) else {
+        // Folders that cannot be listed now are passed over, as a build with `--skip-invalid`
+        // passes over them, so that the other files are still compared.
+        let mut passed = crate::sources::PassedOver::skipping();
+        let Ok(found) = crate::sources::discover_noting(&existing, &mut passed) else {
             return nothing;
         };
         let changed = found

@@ -239,20 +239,22 @@ pub fn ingest(home: &IndexHome, inputs: &[PathBuf], opts: &IngestOptions) -> Res
 /// which folders in them could not be listed where `--skip-invalid` skips them.
 fn discover(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Vec<Source>> {
     let mut passed = sources::PassedOver {
-        unlisted: opts.skip_invalid.then(Vec::new),
+        skip_unlisted: opts.skip_invalid,
         ..Default::default()
     };
-    let found = sources::discover_noting(inputs, &mut passed)?;
+    let found = sources::discover_noting(inputs, &mut passed);
+    // Said even when nothing was found: a directory whose sources are all in a folder that
+    // was skipped is otherwise only "no sources in" it.
     for link in &passed.broken {
         eprintln!(
             "paperdex: warning: skipped {}: a link to nothing",
             link.display()
         );
     }
-    for why in passed.unlisted.iter().flatten() {
+    for (_, why) in &passed.unlisted {
         eprintln!("paperdex: warning: skipped {why}");
     }
-    Ok(found)
+    found
 }
 
 /// A build a search starts, of an index missing, stale or of another format: what it is built
@@ -713,6 +715,8 @@ fn feed(
     let bar = progress_bar(opts.progress, total_bytes);
     let mut summary = IngestSummary::default();
     let mut done_bytes = 0;
+    // Sources skipped whole, as unreadable; the rest of `summary.skipped` are records.
+    let mut unopened = 0u64;
     for source in found {
         let mut report = SourceReport {
             path: source.path.clone(),
@@ -723,6 +727,7 @@ fn feed(
             // A file that cannot be read at all (binary, not gzip, empty, not permitted) is one
             // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
             Err(e) if opts.skip_invalid => {
+                unopened += 1;
                 summary.list_problem(format!("{e:#}"));
                 report.invalid = 1;
                 summary.skipped += 1;
@@ -782,9 +787,17 @@ fn feed(
         // Every record `--skip-invalid` passed over: indexing nothing would empty the index.
         // (A stray unreadable file beside good ones is skipped and listed, as asked.)
         let first = summary.problems.first().map_or("", String::as_str);
-        let which = match summary.skipped {
-            1 => format!("the only record is invalid ({first})"),
-            n => format!("all {n} records are invalid (the first: {first})"),
+        let records = summary.skipped - unopened;
+        let which = match (records, unopened) {
+            (1, 0) => format!("the only record is invalid ({first})"),
+            (n, 0) => format!("all {n} records are invalid (the first: {first})"),
+            (0, 1) => format!("the only source cannot be read ({first})"),
+            (0, n) => format!("none of the {n} sources can be read (the first: {first})"),
+            (r, n) => format!(
+                "{} invalid, {} unreadable (the first: {first})",
+                crate::eval::plural(r as usize, "record", "records"),
+                crate::eval::plural(n as usize, "source", "sources")
+            ),
         };
         bail!("no papers could be read: {which}; nothing was changed");
     }

@@ -96,10 +96,10 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
     }
 }
 
-/// Parses one JSON line into a paper, or says what is wrong with it.
 /// The longest `id` or `venue`, in bytes: each is indexed whole, as one term.
 const MAX_KEY_BYTES: usize = tantivy::tokenizer::MAX_TOKEN_LEN;
 
+/// Parses one JSON line into a paper, or says what is wrong with it.
 fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     // serde would read an array positionally into the struct; a record must be an object.
     if !text.trim_start().starts_with('{') {

@@ -1485,6 +1485,7 @@ impl QueryBuilder {
                 let mut terms = analyzer::terms(&mut self.names, text);
                 // A plain split word's function words are dropped from names too: an author
                 // named `The` is no match for `state-of-the-art`, as for `state of the art`.
+                // (A split prefix is a name phrase, which no lone `The` matches.)
                 if scope == Scope::Any && matches!(leaf, Leaf::Word(_)) {
                     terms.retain(|(p, _)| !function_dropped.contains(p));
                 }

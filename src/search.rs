@@ -382,7 +382,7 @@ impl Engine {
         }
         if names_too {
             // Author names are not stemmed: a term is a word.
-            let spell = |name: &str, _: &[String]| Ok(vec![name.to_string()]);
+            let spell = |name: &str| Ok(vec![name.to_string()]);
             let analyze = |w: &str| analyzer::only_term(&mut names_analyzer, w).map(|t| t.text);
             let searcher = &self.searcher;
             let better =

@@ -94,9 +94,21 @@ pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Source>> {
 pub struct PassedOver {
     /// Links that lead nowhere.
     pub broken: Vec<PathBuf>,
-    /// Folders that cannot be listed, with why, where the caller lets them be skipped
-    /// (`--skip-invalid`); `None`, they are an error.
-    pub unlisted: Option<Vec<String>>,
+    /// Whether a folder that cannot be listed is skipped (`--skip-invalid`) rather than an
+    /// error.
+    pub skip_unlisted: bool,
+    /// The folders skipped so, with why.
+    pub unlisted: Vec<(PathBuf, String)>,
+}
+
+impl PassedOver {
+    /// Skipping the folders that cannot be listed.
+    pub fn skipping() -> PassedOver {
+        PassedOver {
+            skip_unlisted: true,
+            ..PassedOver::default()
+        }
+    }
 }
 
 /// As [`discover`], noting in `passed` what it passed over.
@@ -206,12 +218,13 @@ fn walk(
                 continue;
             }
             // A folder that cannot be listed is skipped like a file that cannot be read, where
-            // that is asked; what was found in it before the failure is kept.
+            // that is asked. It fails before anything in it is added, so nothing half-read is
+            // kept.
             if let Err(e) = walk(&path, sources, seen, passed) {
-                match passed.unlisted.as_mut() {
-                    Some(unlisted) => unlisted.push(format!("{e:#}")),
-                    None => return Err(e),
+                if !passed.skip_unlisted {
+                    return Err(e);
                 }
+                passed.unlisted.push((path, format!("{e:#}")));
             }
             continue;
         }

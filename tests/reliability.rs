@@ -607,6 +607,9 @@ fn a_folder_that_cannot_be_listed_stops_the_build_or_is_skipped_as_asked() {
     let out = out.unwrap();
     let skipped = run(&["--index", "idx", "index", "--skip-invalid", "papers"]);
     let listed = run(&["--index", "idx", "stats", "--json"]);
+    // The folder still cannot be listed; the files beside it are still watched.
+    synthetic_corpus(&papers.join("open.jsonl"), "open", 4, 1);
+    let watched = run(&["--index", "idx", "search", "--count", "open3"]);
     chmod(&papers.join("locked"), 0o755);
     if out.status.success() {
         eprintln!("running as the folder's owner, whom permission bits do not stop; skipping");
@@ -623,6 +626,13 @@ fn a_folder_that_cannot_be_listed_stops_the_build_or_is_skipped_as_asked() {
     let listed = listed.unwrap().unwrap();
     let stats: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(stats["documents"], 3, "{}", stderr(&listed));
+    let watched = watched.unwrap().unwrap();
+    assert!(
+        stderr(&watched).contains("changed since it was built (new or changed: ")
+            && stderr(&watched).contains("open.jsonl"),
+        "{}",
+        stderr(&watched)
+    );
 }
 
 #[test]
