@@ -37,7 +37,7 @@ use crate::schema::Fields;
 use crate::union::TermUnion;
 
 /// Which field(s) a leaf searches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Title and abstract (the ranking field) and authors.
     Any,
@@ -1916,14 +1916,16 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
                 within.push(inside);
             }
         }
+        // Each term's first clause, looked up rather than searched for: a query of thousands
+        // of words (a pasted text) otherwise took seconds comparing terms.
+        let mut first_at: HashMap<&Term, usize> = HashMap::with_capacity(clauses.len());
+        for (i, (t, _)) in clauses.iter().enumerate() {
+            first_at.entry(t).or_insert(i);
+        }
         let links: Vec<(usize, usize)> = within
             .iter()
             .enumerate()
-            .filter_map(|(i, inside)| {
-                let inside = inside.as_ref()?;
-                let j = clauses.iter().position(|(t, _)| t == inside)?;
-                Some((i, j))
-            })
+            .filter_map(|(i, inside)| Some((i, *first_at.get(inside.as_ref()?)?)))
             .collect();
         let mut union = TermUnion::new(clauses);
         for (i, j) in links {

@@ -4,6 +4,8 @@
 //! title clause of [`Ranking`]; the same `Searcher` settings serve `search`, `eval` and
 //! `bench`, so what is measured is what users get.
 
+use std::collections::HashSet;
+
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
@@ -284,12 +286,11 @@ impl Engine {
         // A pasted paragraph may hold many unknown words: at most a few are corrected (each
         // reads the papers of a few near words), the same word once.
         let mut budget = MAX_CORRECTED_WORDS;
-        let mut tried: Vec<(Scope, String)> = Vec::new();
+        let mut tried: HashSet<(Scope, String)> = HashSet::new();
         for (scope, word, span) in words {
-            if tried.iter().any(|(s, w)| *s == scope && *w == word) {
+            if !tried.insert((scope, word.clone())) {
                 continue;
             }
-            tried.push((scope, word.clone()));
             if let Some((better, papers, within)) = self.correct(scope, &word, &mut budget) {
                 // Only the word itself is replaced, not the punctuation around it (`liver.`).
                 missing.push((word[within.clone()].to_string(), papers));

@@ -40,6 +40,9 @@ pub struct TermUnion {
     clauses: Vec<(Term, Score)>,
     /// `within[i] = Some(j)`: every paper clause `i` matches, clause `j` matches too.
     within: Vec<Option<usize>>,
+    /// `carries[j]`: some clause is within clause `j` (kept beside `within` so that linking
+    /// need not search it: a query of thousands of words links thousands of clauses).
+    carries: Vec<bool>,
     /// How many top papers the search keeps, when known: see [`TermUnion::expecting`].
     expect: Option<usize>,
 }
@@ -47,9 +50,11 @@ pub struct TermUnion {
 impl TermUnion {
     pub fn new(clauses: Vec<(Term, Score)>) -> TermUnion {
         let within = vec![None; clauses.len()];
+        let carries = vec![false; clauses.len()];
         TermUnion {
             clauses,
             within,
+            carries,
             expect: None,
         }
     }
@@ -80,9 +85,10 @@ impl TermUnion {
             && j < n
             && self.within[i].is_none()
             && self.within[j].is_none()
-            && !self.within.contains(&Some(i))
+            && !self.carries[i]
         {
             self.within[i] = Some(j);
+            self.carries[j] = true;
         }
         self
     }
