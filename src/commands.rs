@@ -514,7 +514,7 @@ fn search(home: &IndexHome, args: &SearchArgs) -> Result<Status> {
                 } else {
                     format!("none from --offset {} on", args.offset)
                 };
-                let papers = crate::eval::plural(n, "paper", "papers");
+                let papers = render::plural(n, "paper", "papers");
                 let verb = if n == 1 { "matches" } else { "match" };
                 eprintln!("paperdex: {papers} {verb}; {page}");
                 return Ok(status);
@@ -667,7 +667,7 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
 /// The ingest summary on stderr: per source, then totals.
 fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     for src in &s.sources {
-        let papers = eval::plural(src.papers as usize, "paper", "papers");
+        let papers = render::plural(src.papers as usize, "paper", "papers");
         let mut line = format!("paperdex: {}: {papers}", src.path.display());
         if let Some(total) = src.header_total {
             if total != src.papers {
@@ -699,7 +699,7 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     };
     eprintln!(
         "paperdex: read {} ({}) in {:.2} s ({:.0} papers/s): {} added, {} updated{repeated}, {} skipped, {} removed; index in {}: {}, {}",
-        eval::plural(s.read as usize, "paper", "papers"),
+        render::plural(s.read as usize, "paper", "papers"),
         render::bytes(s.bytes),
         s.seconds,
         rate,
@@ -708,7 +708,7 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
         s.skipped,
         s.removed,
         home.dir.display(),
-        eval::plural(s.documents as usize, "paper", "papers"),
+        render::plural(s.documents as usize, "paper", "papers"),
         render::bytes(s.index_bytes),
     );
 }
@@ -948,7 +948,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     if !textless.is_empty() {
         eprintln!(
             "paperdex: note: {} judged in {} {} no text in {} ({}); left out, as trec_eval leaves out a judged query its run lacks",
-            eval::plural(textless.len(), "query", "queries"),
+            render::plural(textless.len(), "query", "queries"),
             collection.qrels.display(),
             if textless.len() == 1 { "has" } else { "have" },
             collection.queries.display(),
@@ -1010,7 +1010,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     if counts.invalid > 0 {
         eprintln!(
             "paperdex: note: {} of {} left out; the figures count {} as papers no query finds",
-            eval::plural(counts.invalid as usize, "invalid record", "invalid records"),
+            render::plural(counts.invalid as usize, "invalid record", "invalid records"),
             collection.corpus.display(),
             if counts.invalid == 1 { "it" } else { "them" },
         );
@@ -1018,7 +1018,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
     if counts.repeated > 0 {
         eprintln!(
             "paperdex: note: {} of {} repeated an earlier id; the later record of each was kept",
-            eval::plural(counts.repeated as usize, "record", "records"),
+            render::plural(counts.repeated as usize, "record", "records"),
             collection.corpus.display()
         );
     }
@@ -1035,7 +1035,7 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
         empty.sort();
         eprintln!(
             "paperdex: note: {} found no paper ({}); the figures count {} as 0{}",
-            eval::plural(empty.len(), "judged query", "judged queries"),
+            render::plural(empty.len(), "judged query", "judged queries"),
             some_ids(&empty),
             if empty.len() == 1 { "it" } else { "them" },
             if args.run.is_some() {

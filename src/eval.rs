@@ -18,6 +18,7 @@ use crate::ingest;
 use crate::judgments;
 use crate::metrics::{self, PerQuery, Qrels, Summary};
 use crate::query::Ranking;
+use crate::render;
 use crate::schema::Fields;
 use crate::search::{stored_paper, Engine, SearchError};
 use crate::sources;
@@ -243,8 +244,8 @@ pub fn read_judgments(c: &Collection) -> Result<Judgments> {
         bail!(
             "nothing to evaluate: {} judges {}, none of them among the {} of {}{}",
             c.qrels.display(),
-            plural(qrels.len(), "query", "queries"),
-            plural(queries.len(), "query", "queries"),
+            render::plural(qrels.len(), "query", "queries"),
+            render::plural(queries.len(), "query", "queries"),
             c.queries.display(),
             match textless.first() {
                 Some(id) => format!(" (a judged id: `{id}`; ids must match exactly)"),
@@ -257,9 +258,4 @@ pub fn read_judgments(c: &Collection) -> Result<Judgments> {
         qrels,
         textless,
     })
-}
-
-/// `n` and the noun for it: `1 query`, `3 queries`.
-pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

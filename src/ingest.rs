@@ -795,8 +795,8 @@ fn feed(
             (0, n) => format!("none of the {n} sources can be read (the first: {first})"),
             (r, n) => format!(
                 "{} invalid, {} unreadable (the first: {first})",
-                crate::eval::plural(r as usize, "record", "records"),
-                crate::eval::plural(n as usize, "source", "sources")
+                crate::render::plural(r as usize, "record", "records"),
+                crate::render::plural(n as usize, "source", "sources")
             ),
         };
         bail!("no papers could be read: {which}; nothing was changed");

@@ -17,6 +17,7 @@ use std::fmt;
 use std::ops::{Bound, Range};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use tantivy::query::{
     AllQuery, AutomatonWeight, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery,
     EnableScoring, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, Weight,
@@ -1918,7 +1919,7 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
         }
         // Each term's first clause, looked up rather than searched for: a query of thousands
         // of words (a pasted text) otherwise took seconds comparing terms.
-        let mut first_at: HashMap<&Term, usize> = HashMap::with_capacity(clauses.len());
+        let mut first_at: FxHashMap<&Term, usize> = FxHashMap::default();
         for (i, (t, _)) in clauses.iter().enumerate() {
             first_at.entry(t).or_insert(i);
         }

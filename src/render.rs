@@ -180,6 +180,11 @@ pub fn shell_word(path: &std::path::Path) -> String {
     }
 }
 
+/// `n` and the noun for it: `1 query`, `3 queries`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 pub fn utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
