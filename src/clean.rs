@@ -14,7 +14,8 @@
 /// from its sources as one built by other analyzers is, rather than showing and matching the old
 /// text until someone thinks of `--rebuild`.
 /// 1: logos (`\LaTeX`) are their names, and a Windows path (`C:\Users\me`) is kept as written.
-pub const CLEANING_VERSION: u32 = 1;
+/// 2: an author list written out twice over is read once ([`crate::paper::authors_once`]).
+pub const CLEANING_VERSION: u32 = 2;
 
 /// Cleans one scraped text field for indexing and display.
 ///

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::clean::{clean_text, composed};
 use crate::listing::{split_authors, LineReader, NO_SUMMARY};
-use crate::paper::{Paper, RecordError};
+use crate::paper::{authors_once, Paper, RecordError};
 
 /// Longest line accepted; a longer one is an error and is skipped without being held.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
@@ -162,7 +162,7 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
         number: raw.number.as_ref().and_then(listing_number),
         year: raw.year,
         title,
-        authors: raw.authors.unwrap_or_default(),
+        authors: authors_once(raw.authors.unwrap_or_default()),
         abstract_text,
         url: raw.url.filter(|u| !u.is_empty()),
     })
@@ -593,6 +593,17 @@ mod tests {
             r#"{"id": "1", "title": "T", "authors": "Ann ; Bo;  ; C\\'esar", "cleaned": true}"#,
         );
         assert_eq!(p.authors, ["Ann", "Bo", "C\\'esar"]);
+    }
+
+    #[test]
+    fn an_author_list_written_twice_is_read_once() {
+        let p = one(r#"{"id": "1", "title": "T", "authors": ["Ann A", "Bo B", "Ann A", "Bo B"]}"#);
+        assert_eq!(p.authors, ["Ann A", "Bo B"]);
+        let p = one(r#"{"id": "1", "title": "T", "authors": "Ann; Bo; Ann; Bo", "cleaned": true}"#);
+        assert_eq!(p.authors, ["Ann", "Bo"]);
+        // Two authors of one name, among others, stay two.
+        let p = one(r#"{"id": "1", "title": "T", "authors": ["Jie Zhou", "Le Tian", "Jie Zhou"]}"#);
+        assert_eq!(p.authors, ["Jie Zhou", "Le Tian", "Jie Zhou"]);
     }
 
     #[test]

@@ -45,3 +45,47 @@ impl std::fmt::Display for RecordError {
 }
 
 impl std::error::Error for RecordError {}
+
+/// `names` with a list written out two or more times over (`A; B; A; B`) cut to one pass.
+///
+/// 36,000 of the 87,669 records of one public collection (every ICRA and IROS paper) hold their
+/// author list twice, which a reader sees as twice the authors and an author search counts
+/// twice. A list that only repeats some names (`Jie Zhou` twice among six) is kept as it is:
+/// two authors may share a name.
+pub fn authors_once(mut names: Vec<String>) -> Vec<String> {
+    let n = names.len();
+    // The shortest repeating block wins: `A; A; A; A` is one author.
+    let period = (1..=n / 2)
+        .filter(|p| n % p == 0)
+        .find(|&p| names.chunks_exact(p).all(|block| block == &names[..p]));
+    if let Some(p) = period {
+        names.truncate(p);
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn once(names: &[&str]) -> Vec<String> {
+        authors_once(names.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn an_author_list_written_twice_over_is_read_once() {
+        assert_eq!(once(&["A", "B", "C", "A", "B", "C"]), ["A", "B", "C"]);
+        assert_eq!(once(&["A", "B", "A", "B", "A", "B"]), ["A", "B"]);
+        assert_eq!(once(&["Hang Wu", "Hang Wu"]), ["Hang Wu"]);
+    }
+
+    #[test]
+    fn a_list_that_only_repeats_some_names_is_kept() {
+        let kept = ["Jie Zhou", "Le Tian", "Hui Su", "Jie Zhou"];
+        assert_eq!(once(&kept), kept);
+        assert_eq!(once(&["A", "B", "A"]), ["A", "B", "A"]);
+        assert_eq!(once(&["A", "B", "B", "A"]), ["A", "B", "B", "A"]);
+        assert_eq!(once(&["A"]), ["A"]);
+        assert!(once(&[]).is_empty());
+    }
+}

@@ -855,6 +855,24 @@ fn authors_match_with_and_without_accents_and_are_not_stemmed() {
 }
 
 #[test]
+fn an_author_list_written_twice_over_is_shown_and_scored_once() {
+    // As every ICRA and IROS record of the paperlists collection holds its authors.
+    let paper = |id: &str, authors: &[&str]| serde_json::json!({"id": id, "title": "Grasping", "authors": authors, "abstract": "Grasping objects."});
+    let dir = jsonl_workdir([
+        paper("twice", &["Ann Lee", "Bo Chen", "Ann Lee", "Bo Chen"]),
+        paper("once", &["Ann Lee", "Bo Chen"]),
+        paper("other", &["Cy Lee", "Di Wu"]),
+    ]);
+    let hits = json_hits(&dir, &["author:chen"]);
+    assert_eq!(ids(&hits), ["once", "twice"]);
+    for hit in &hits {
+        assert_eq!(hit.authors, ["Ann Lee", "Bo Chen"], "{}", hit.id);
+        assert_eq!(hit.author_highlights, [1], "{}", hit.id);
+    }
+    assert_eq!(hits[0].score, hits[1].score);
+}
+
+#[test]
 fn turkish_dotted_i_is_found_highlighted_and_suggested_as_i() {
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("tr.jsonl");
