@@ -551,6 +551,20 @@ impl<'q> Lexer<'q> {
                             );
                             return self.plain(rest_start + 1, end);
                         }
+                        if let Some((inner, _)) = rest.split_once(':') {
+                            if Scope::from_name(inner).is_some() {
+                                // `title:abstract:drift`: Lucene refuses it; searched as the
+                                // words of the outer field (pasted text must not fail), and said.
+                                self.note(
+                                    rest_start,
+                                    &format!(
+                                        "`{}` after `{}:` taken as plain text; a word takes one field",
+                                        shorten(rest),
+                                        name.to_lowercase()
+                                    ),
+                                );
+                            }
+                        }
                         return self.plain(rest_start, end);
                     }
                     None if attached => {
@@ -620,6 +634,17 @@ impl<'q> Lexer<'q> {
         }
         match word.strip_suffix('*') {
             Some(stem) if !stem.is_empty() && !stem.ends_with('*') => {
+                if looks_like_syntax(stem) {
+                    // `dr*ft*`: searched as `dr` then the prefix `ft*`, which finds what few
+                    // expect; said, as for `dr*ft`.
+                    self.note(
+                        start,
+                        &format!(
+                            "`{}`: only a `*` at the end of a word makes a prefix; the others are taken as plain text",
+                            shorten(word)
+                        ),
+                    );
+                }
                 self.toks.push((Tok::Prefix(stem.to_string()), start..end));
             }
             Some(_) if word.chars().all(|c| c == '*') => {
@@ -2645,6 +2670,9 @@ mod tests {
             "drift~1~2",
             "dri*~",
             "gr*ph",
+            "gr*ph*",
+            "dr~ft*",
+            "title:abstract:drift",
             "\"a b\"~-1",
         ] {
             let parsed = parse(q, false).unwrap_or_else(|e| panic!("{q}: {e}"));
