@@ -722,6 +722,12 @@ impl Iterator for Runs<'_> {
             }
         }
         let start = i;
+        // ASCII letters and digits first, in a loop of their own: the common case, and the
+        // loop below keeps too much in flight to run as fast.
+        i += bytes[i..]
+            .iter()
+            .position(|&b| BYTE_CLASS[usize::from(b)] != ASCII_ALNUM)
+            .unwrap_or(bytes.len() - i);
         let mut ascii = true;
         while let Some(&b) = bytes.get(i) {
             match BYTE_CLASS[usize::from(b)] {
