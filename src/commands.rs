@@ -1,6 +1,7 @@
 //! The commands: each resolves its arguments into settings, runs the library, and prints.
 
 use std::collections::BTreeMap;
+use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -132,16 +133,37 @@ fn index_flag(home: &IndexHome) -> String {
 fn rebuild_hint(home: &IndexHome) -> String {
     let inputs = home.recorded_inputs();
     let index = index_flag(home);
-    if inputs.is_empty() {
+    let (files, pipes) = pipes_apart(&inputs);
+    if files.is_empty() {
         format!(
-            "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from"
+            "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from{}",
+            piped_caveat(&pipes, "; what was piped in", "must be piped in again")
         )
     } else {
-        let sources: Vec<String> = inputs.iter().map(|p| render::shell_word(p)).collect();
+        let sources: Vec<String> = files.iter().map(|p| render::shell_word(p)).collect();
         format!(
-            "rebuild it with `paperdex{index} index --rebuild {}`",
-            sources.join(" ")
+            "rebuild it with `paperdex{index} index --rebuild {}`{}",
+            sources.join(" "),
+            piped_caveat(&pipes, " (what was piped in", "must be piped in again too)")
         )
+    }
+}
+
+/// The recorded inputs that can be read again (files and folders) and those that cannot: pipes
+/// (`/dev/stdin`, `<(zcat ...)`), read once when the index was built. A command that names a
+/// pipe again would wait on the terminal, so hints leave them out and say so.
+fn pipes_apart(inputs: &[PathBuf]) -> (Vec<&PathBuf>, Vec<&PathBuf>) {
+    inputs
+        .iter()
+        .partition(|p| fs::metadata(p).map_or(true, |m| m.is_file() || m.is_dir()))
+}
+
+/// `lead`, the pipes named, and `end`; nothing when there are none.
+fn piped_caveat(pipes: &[&PathBuf], lead: &str, end: &str) -> String {
+    match pipes {
+        [] => String::new(),
+        [one] => format!("{lead}, {}, {end}", one.display()),
+        [first, rest @ ..] => format!("{lead}, {} and {} more, {end}", first.display(), rest.len()),
     }
 }
 
@@ -405,13 +427,20 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
         what.push(format!("cannot be read: {}", example(&changes.unreadable)));
     }
     let index = index_flag(home);
-    let sources: Vec<String> = manifest
-        .inputs
-        .iter()
+    let (files, pipes) = pipes_apart(&manifest.inputs);
+    let sources: Vec<String> = files
+        .into_iter()
         .filter(|p| !changes.missing_inputs.contains(p))
         .map(|p| render::shell_word(p))
         .collect();
     let mut caveats = Vec::new();
+    if !pipes.is_empty() {
+        caveats.push(piped_caveat(
+            &pipes,
+            "the papers piped in",
+            "would be dropped unless piped in again",
+        ));
+    }
     if manifest.papers_removed {
         caveats.push("papers removed from the index since would come back".to_string());
     }

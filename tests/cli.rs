@@ -565,6 +565,42 @@ fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
         .assert()
         .code(0)
         .stdout("1\n");
+    // A file added beside a pipe, then changed: the hint to bring the index up to date names
+    // the file and not the pipe (named again, it would wait on the terminal), and says what
+    // would be dropped.
+    let index = ["--index", "piped"];
+    cmd(&dir)
+        .args(index)
+        .args(["index", "/dev/stdin"])
+        .write_stdin(common::SEED)
+        .assert()
+        .code(0);
+    let added = dir.path().join("added.jsonl");
+    fs::write(&added, "{\"id\": \"a\", \"title\": \"Added drift\"}\n").unwrap();
+    cmd(&dir)
+        .args(index)
+        .args(["index", "--add", "added.jsonl"])
+        .assert()
+        .code(0);
+    fs::write(
+        &added,
+        "{\"id\": \"a\", \"title\": \"Added drift, changed\"}\n",
+    )
+    .unwrap();
+    let out = cmd(&dir)
+        .args(index)
+        .args(["search", "--count", "drift"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let hint = stderr
+        .lines()
+        .find(|l| l.starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint: {stderr}"));
+    let command = hint.split('`').nth(1).unwrap_or_default();
+    assert!(command.ends_with("added.jsonl"), "{hint}");
+    assert!(!command.contains("/dev/stdin"), "{hint}");
+    assert!(hint.contains("piped in"), "{hint}");
 }
 
 #[test]
