@@ -56,7 +56,7 @@ pub fn authors_once(mut names: Vec<String>) -> Vec<String> {
     let n = names.len();
     // The shortest repeating block wins: `A; A; A; A` is one author.
     let period = (1..=n / 2)
-        .filter(|p| n % p == 0)
+        .filter(|&p| n.is_multiple_of(p))
         .find(|&p| names.chunks_exact(p).all(|block| block == &names[..p]));
     if let Some(p) = period {
         names.truncate(p);
