@@ -1,7 +1,6 @@
 //! The commands: each resolves its arguments into settings, runs the library, and prints.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +22,7 @@ use crate::ingest::{self, IngestOptions, IngestSummary, Mode};
 use crate::query::{self, Ranking};
 use crate::render;
 use crate::search::{Answer, Engine, LikeRequest, Request, SearchError};
+use crate::sources;
 
 /// How a command ended, for the exit code (grep's convention).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,25 +137,28 @@ fn rebuild_hint(home: &IndexHome) -> String {
     if files.is_empty() {
         format!(
             "rebuild it with `paperdex{index} index --rebuild FILE...`, naming the listings or JSON Lines it was built from{}",
-            piped_caveat(&pipes, "; what was piped in", "must be piped in again")
+            piped_caveat(&pipes, "; to keep what was piped in", "name it and pipe it in again")
         )
     } else {
         let sources: Vec<String> = files.iter().map(|p| render::shell_word(p)).collect();
         format!(
             "rebuild it with `paperdex{index} index --rebuild {}`{}",
             sources.join(" "),
-            piped_caveat(&pipes, " (what was piped in", "must be piped in again too)")
+            piped_caveat(
+                &pipes,
+                " (to keep what was piped in",
+                "name it too and pipe it in again)"
+            )
         )
     }
 }
 
 /// The recorded inputs that can be read again (files and folders) and those that cannot: pipes
-/// (`/dev/stdin`, `<(zcat ...)`), read once when the index was built. A command that names a
-/// pipe again would wait on the terminal, so hints leave them out and say so.
+/// ([`sources::read_once`]). A command that names a pipe again would wait on the terminal, or
+/// read whatever its stdin is then, so hints leave them out and say so, and searches never
+/// rebuild from them.
 fn pipes_apart(inputs: &[PathBuf]) -> (Vec<&PathBuf>, Vec<&PathBuf>) {
-    inputs
-        .iter()
-        .partition(|p| fs::metadata(p).map_or(true, |m| m.is_file() || m.is_dir()))
+    inputs.iter().partition(|p| !sources::read_once(p))
 }
 
 /// `lead`, the pipes named, and `end`; nothing when there are none.
@@ -321,7 +324,8 @@ fn plan(home: &IndexHome) -> Result<Plan> {
             }
             let rebuild = is_default_home(home)
                 && !opened.manifest.papers_removed
-                && changes.rebuild_loses_nothing();
+                && changes.rebuild_loses_nothing()
+                && pipes_apart(&opened.manifest.inputs).1.is_empty();
             if !rebuild {
                 let note = changed_sources_note(home, &opened.manifest, &changes);
                 return Ok(Plan::Search(Box::new(opened), Some(note)));
@@ -361,7 +365,9 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                     rebuild_hint(home)
                 );
             }
-            if inputs.is_empty() {
+            // What was piped in cannot be read again: a rebuild would wait on the terminal, read
+            // the search's own stdin, or drop those papers.
+            if inputs.is_empty() || !pipes_apart(&inputs).1.is_empty() {
                 bail!(
                     "the index in {} was built by another paperdex version (format {found}); {}",
                     home.dir.display(),
@@ -438,7 +444,7 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
         caveats.push(piped_caveat(
             &pipes,
             "the papers piped in",
-            "would be dropped unless piped in again",
+            "would be dropped unless it is named too and piped in again",
         ));
     }
     if manifest.papers_removed {

@@ -653,8 +653,14 @@ impl IndexHome {
     /// is not a change (the index is then the only copy of its papers), nor is a file that
     /// cannot be read just now; both are reported, since a rebuild would lose their papers.
     pub fn changes(&self, manifest: &Manifest) -> SourceChanges {
-        let (existing, missing_inputs): (Vec<PathBuf>, Vec<PathBuf>) =
-            manifest.inputs.iter().cloned().partition(|p| p.exists());
+        // A pipe was read once, as it was then: it has no stamp to compare, and it is not a
+        // file gone (`/dev/fd/63` of a `<(zcat ...)` is, or is another file now).
+        let (existing, missing_inputs): (Vec<PathBuf>, Vec<PathBuf>) = manifest
+            .inputs
+            .iter()
+            .filter(|p| !crate::sources::read_once(p))
+            .cloned()
+            .partition(|p| p.exists());
         let nothing = SourceChanges {
             missing_inputs: missing_inputs.clone(),
             ..SourceChanges::default()
@@ -671,7 +677,7 @@ impl IndexHome {
         let changed = found
             .iter()
             .filter(|source| match fs::metadata(&source.path) {
-                // A pipe (`/dev/stdin`) has no stamp to compare: it was read once, as it was then.
+                // A pipe found in a folder has no stamp to compare either.
                 Ok(meta) if meta.is_file() => !manifest
                     .sources
                     .contains(&SourceStamp::from_metadata(&source.path, &meta)),

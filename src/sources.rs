@@ -31,6 +31,16 @@ pub enum SourceKind {
     Unknown,
 }
 
+/// Whether a recorded input was a pipe, read once when the index was built (`/dev/stdin`,
+/// `<(zcat ...)` as `/dev/fd/63`), rather than a file or folder that can be read again. Judged
+/// by its name as well as by what it is now: the search that asks runs with its own stdin,
+/// which may be a regular file, and a `/dev/fd/N` of then is gone or another file now.
+pub fn read_once(path: &Path) -> bool {
+    let by_name =
+        path == Path::new("/dev/stdin") || path.starts_with("/dev/fd") || path.starts_with("/proc");
+    by_name || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// One file to ingest.
 #[derive(Debug, Clone)]
 pub struct Source {

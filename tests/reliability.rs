@@ -989,6 +989,53 @@ fn index_of_another_format_is_rebuilt_from_recorded_sources_or_reported() {
     assert_eq!(manifest_format(&manifest), format - 1, "not rebuilt");
 }
 
+#[test]
+fn a_search_never_rebuilds_an_index_from_what_was_piped_in() {
+    // What was piped in cannot be read again: a rebuild would wait on the terminal, read the
+    // search's own stdin as papers, or drop those papers.
+    let dir = workdir();
+    let added = dir.path().join("added.jsonl");
+    fs::write(&added, "{\"id\": \"a\", \"title\": \"Added drift\"}\n").unwrap();
+    cmd(dir.path())
+        .args(["index", "/dev/stdin", "added.jsonl"])
+        .write_stdin(common::SEED)
+        .assert()
+        .code(0);
+    let manifest = dir.path().join("index/paperdex.json");
+    let format = manifest_format(&manifest);
+    let stray = "{\"id\": \"x\", \"title\": \"Stray drift\"}\n";
+
+    // Another format version: reported, with how to rebuild, rather than rebuilt.
+    set_manifest_format(&manifest, format - 1);
+    let out = cmd(dir.path())
+        .args(["search", "drift"])
+        .write_stdin(stray)
+        .output()
+        .unwrap();
+    fails_with(out, "pipe it in again");
+    assert_eq!(manifest_format(&manifest), format - 1, "not rebuilt");
+
+    // The default index follows changed sources, but not when one was a pipe: searched as it
+    // is, with a note.
+    set_manifest_format(&manifest, format);
+    fs::write(
+        &added,
+        "{\"id\": \"a\", \"title\": \"Added drift, changed\"}\n",
+    )
+    .unwrap();
+    let out = cmd(dir.path())
+        .args(["search", "--count", "drift"])
+        .write_stdin(stray)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("changed since it was built"), "{err}");
+    assert!(!err.contains("rebuilding"), "{err}");
+    // The seed's one drift paper and the added one; not the stray paper on stdin.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2\n");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Two writers; searches during a write.
 
