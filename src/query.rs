@@ -637,13 +637,12 @@ impl<'q> Lexer<'q> {
                 if looks_like_syntax(stem) {
                     // `dr*ft*`: searched as `dr` then the prefix `ft*`, which finds what few
                     // expect; said, as for `dr*ft`.
-                    self.note(
-                        start,
-                        &format!(
-                            "`{}`: only a `*` at the end of a word makes a prefix; the others are taken as plain text",
-                            shorten(word)
-                        ),
-                    );
+                    let why = if stem.contains('*') {
+                        "only a `*` at the end of a word makes a prefix; the others are taken as plain text"
+                    } else {
+                        "a prefix of a fuzzy word is not searched; its `~` is taken as plain text"
+                    };
+                    self.note(start, &format!("`{}`: {why}", shorten(word)));
                 }
                 self.toks.push((Tok::Prefix(stem.to_string()), start..end));
             }
