@@ -313,6 +313,25 @@ fn is_word_char(c: char) -> bool {
     !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
 }
 
+/// Where the value of a field written with a space after its colon (`title: drift`) starts:
+/// the next word, phrase or group, unless that is an operator, a sign or another field, which
+/// cannot be meant as the value.
+fn value_after_space(q: &str, end: usize) -> Option<usize> {
+    let at = end + (q[end..].len() - q[end..].trim_start().len());
+    if at == end {
+        return None;
+    }
+    if q[at..].starts_with(['"', '(']) {
+        return Some(at);
+    }
+    let word = &q[at..at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at)];
+    let operator = matches!(word, "AND" | "&&" | "OR" | "||" | "NOT");
+    let field = word
+        .split_once(':')
+        .is_some_and(|(name, _)| Scope::from_name(name).is_some());
+    (!word.is_empty() && !operator && !field && !word.starts_with(['-', '+'])).then_some(at)
+}
+
 impl<'q> Lexer<'q> {
     fn note(&mut self, at: usize, what: &str) {
         let col = column(self.query, at) + 1;
@@ -488,8 +507,40 @@ impl<'q> Lexer<'q> {
             let is_name =
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
             let attached = !rest.is_empty() || q[end..].starts_with(['"', '(']);
+            // `title: drift`, `year: 2022`: a space after the colon, as Lucene and Elasticsearch
+            // read it, when what follows can only be the field's value.
+            let spaced = if rest.is_empty() && !attached {
+                value_after_space(q, end)
+            } else {
+                None
+            };
             if is_name && !rest.starts_with("//") {
                 match Scope::from_name(name) {
+                    Some(Scope::Year) if spaced.is_some() => {
+                        let at = spaced.unwrap_or(end);
+                        let value =
+                            &q[at..at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at)];
+                        // `year: 2022^3`: the boost is a token of its own, as when attached.
+                        let years_text = match value.split_once('^') {
+                            Some((text, number)) if boost_value(number).is_some() => text,
+                            _ => value,
+                        };
+                        let value_end = at + years_text.len();
+                        let Some((lo, hi)) = years(years_text) else {
+                            let why = if years_text.is_empty() && q[at..].starts_with('(') {
+                                "takes one year or range, not a group: `year:2022..2023`, or \
+                                 `year:2022 OR year:2023`"
+                                    .to_string()
+                            } else if backwards(years_text) {
+                                format!("`{years_text}` runs backwards: its first year is after its last")
+                            } else {
+                                format!("takes a year or a range ({YEARS})")
+                            };
+                            return Err(self.error(start..value_end, format!("`year:` {why}")));
+                        };
+                        self.toks.push((Tok::Years(lo, hi), start..value_end));
+                        return self.boost(value_end);
+                    }
                     Some(Scope::Year) => {
                         // `year:2022^3`: the boost is a token of its own, and the parser says
                         // a filter never scores, as it does of `(year:2022)^3`.
@@ -521,6 +572,11 @@ impl<'q> Lexer<'q> {
                         })?;
                         self.toks.push((Tok::Years(years.0, years.1), start..end));
                         return self.boost(end);
+                    }
+                    Some(scope) if spaced.is_some() => {
+                        self.toks
+                            .push((Tok::Field(scope), start..start + colon + 1));
+                        return Ok(spaced.unwrap_or(end));
                     }
                     Some(scope) => {
                         if !attached {
@@ -2299,6 +2355,26 @@ mod tests {
         parse(q, false).unwrap().expr.unwrap()
     }
 
+    /// An expression with every span emptied, to compare two spellings of one query.
+    fn strip_spans(expr: Option<Expr>) -> Option<Expr> {
+        fn strip(expr: Expr) -> Expr {
+            let all = |v: Vec<Expr>| v.into_iter().map(strip).collect();
+            match expr {
+                Expr::Leaf { scope, leaf, .. } => Expr::Leaf {
+                    scope,
+                    leaf,
+                    span: 0..0,
+                },
+                Expr::Or(v) => Expr::Or(all(v)),
+                Expr::And(v) => Expr::And(all(v)),
+                Expr::Not(e) => Expr::Not(Box::new(strip(*e))),
+                Expr::Required(e) => Expr::Required(Box::new(strip(*e))),
+                Expr::Boost(e, b) => Expr::Boost(Box::new(strip(*e)), b),
+            }
+        }
+        expr.map(strip)
+    }
+
     #[test]
     fn a_star_ending_a_phrase_makes_its_last_word_a_prefix() {
         let leaf = |q: &str| match parse(q, false).unwrap().expr {
@@ -2853,6 +2929,58 @@ mod tests {
         let err = parse("data title:", false).unwrap_err();
         assert_eq!(err.column, 5);
         assert!(err.message.contains("needs a term"));
+        // Nothing after the space can be the field's value either.
+        for query in [
+            "title: AND drift",
+            "title: -drift",
+            "title: author:bengio",
+            "data title:  ",
+            "(title: ) drift",
+        ] {
+            let err = parse(query, false).unwrap_err();
+            assert!(
+                err.message.contains("needs a term"),
+                "{query}: {}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_space_after_a_fields_colon_is_read_as_lucene_reads_it() {
+        // `title: drift` is `title:drift`, in Lucene's and Elasticsearch's parsers alike.
+        for (spaced, attached) in [
+            ("title: drift", "title:drift"),
+            ("Title:  drift data", "Title:drift data"),
+            ("author:\tbengio", "author:bengio"),
+            ("title: \"data drift\"~2", "title:\"data drift\"~2"),
+            ("title: (data drift)", "title:(data drift)"),
+            ("drift year: 2022", "drift year:2022"),
+            ("drift year: 2020..2024", "drift year:2020..2024"),
+        ] {
+            let (a, b) = (
+                parse(spaced, false).unwrap(),
+                parse(attached, false).unwrap(),
+            );
+            assert_eq!(strip_spans(a.expr), strip_spans(b.expr), "{spaced}");
+            assert!(a.notes.is_empty(), "{spaced}: {:?}", a.notes);
+        }
+        let err = parse("drift year: 20x4", false).unwrap_err();
+        assert_eq!((err.column, err.width), (6, 10));
+        assert!(
+            err.message.contains("takes a year or a range"),
+            "{}",
+            err.message
+        );
+        let err = parse("year: (2020 OR 2021)", false).unwrap_err();
+        assert!(err.message.contains("not a group"), "{}", err.message);
+        // A word that is not a field name stays text: `Note: drift` searches both words.
+        let parsed = parse("Note: drift", false).unwrap();
+        assert!(
+            parsed.notes[0].contains("`Note:` taken as plain text"),
+            "{:?}",
+            parsed.notes
+        );
     }
 
     #[test]
