@@ -15,7 +15,9 @@
 /// text until someone thinks of `--rebuild`.
 /// 1: logos (`\LaTeX`) are their names, and a Windows path (`C:\Users\me`) is kept as written.
 /// 2: an author list written out twice over is read once ([`crate::paper::authors_once`]).
-pub const CLEANING_VERSION: u32 = 2;
+/// 3: two names joined by "and" in one author entry are two authors
+/// ([`crate::paper::author_list`]).
+pub const CLEANING_VERSION: u32 = 3;
 
 /// Cleans one scraped text field for indexing and display.
 ///

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::clean::{clean_text, composed};
 use crate::listing::{split_authors, LineReader, NO_SUMMARY};
-use crate::paper::{authors_once, Paper, RecordError};
+use crate::paper::{author_list, Paper, RecordError};
 
 /// Longest line accepted; a longer one is an error and is skipped without being held.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
@@ -162,7 +162,7 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
         number: raw.number.as_ref().and_then(listing_number),
         year: raw.year,
         title,
-        authors: authors_once(raw.authors.unwrap_or_default()),
+        authors: author_list(raw.authors.unwrap_or_default()),
         abstract_text,
         url: raw.url.filter(|u| !u.is_empty()),
     })
@@ -604,6 +604,16 @@ mod tests {
         // Two authors of one name, among others, stay two.
         let p = one(r#"{"id": "1", "title": "T", "authors": ["Jie Zhou", "Le Tian", "Jie Zhou"]}"#);
         assert_eq!(p.authors, ["Jie Zhou", "Le Tian", "Jie Zhou"]);
+    }
+
+    #[test]
+    fn two_names_joined_by_and_are_two_authors() {
+        let p = one(
+            r#"{"id": "1", "title": "T", "authors": ["N. Trawny", "X. S. Zhou  and\nS. I. Roumeliotis"]}"#,
+        );
+        assert_eq!(p.authors, ["N. Trawny", "X. S. Zhou", "S. I. Roumeliotis"]);
+        let p = one(r#"{"id": "1", "title": "T", "authors": ["Evangelos and Zervas"]}"#);
+        assert_eq!(p.authors, ["Evangelos and Zervas"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
 
 use crate::clean::clean_text;
-use crate::paper::{authors_once, Paper, RecordError};
+use crate::paper::{author_list, Paper, RecordError};
 
 /// Largest abstract (and largest single line) a listing record may have.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -429,7 +429,7 @@ impl State {
             number: Some(entry.number),
             year: self.year,
             title: entry.title,
-            authors: authors_once(authors),
+            authors: author_list(authors),
             abstract_text,
             url: None,
         })
