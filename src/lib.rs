@@ -31,6 +31,7 @@ pub mod bm25;
 pub mod clean;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod eval;
 pub mod export;
 pub mod feedback;

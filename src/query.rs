@@ -30,6 +30,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::analyzer;
 use crate::bm25::{Bm25Params, Bm25TermQuery};
+use crate::completion::CompletedPhrase;
 use crate::feedback::Feedback;
 use crate::filter::{Filtered, YearRange};
 use crate::fuzzy;
@@ -1678,8 +1679,10 @@ impl QueryBuilder {
             return Box::new(EmptyQuery);
         };
         let mut words = positioned(field, terms);
-        let mut stands: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Should, Box::new(every_completion(words.clone())))];
+        let mut stands: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(completed) = CompletedPhrase::new(field, terms) {
+            stands.push((Occur::Should, Box::new(completed)));
+        }
         for stem in stems {
             if let Some(last) = words.last_mut() {
                 last.1 = Term::from_field_text(field, stem);
