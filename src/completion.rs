@@ -12,8 +12,11 @@
 //!
 //! So the work is bounded by the completions' postings, not by papers times completions.
 //!
-//! Invariant: [`CompletedPhrase`] matches exactly the papers tantivy's `PhrasePrefixQuery` (with
-//! no cap on completions) matches, and scores nothing.
+//! Invariant: [`CompletedPhrase`] matches the papers where its words stand at their positions,
+//! the last any completion of the prefix, and scores nothing. That is what tantivy's
+//! `PhrasePrefixQuery` (with no cap on completions) matches, but for a gap before the prefix
+//! (a word too long to index, dropped from query and text alike), which tantivy's query
+//! ignores and this one keeps, as a phrase does.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -52,12 +55,7 @@ impl CompletedPhrase {
     /// The segment's matching papers, unscored; `None` where none can match.
     fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Option<Box<dyn Scorer>>> {
         let inverted = reader.inverted_index(self.field)?;
-        let Some(completions) = Completions::read(&inverted, &self.prefix.1)? else {
-            return Ok(None);
-        };
-        if self.whole.is_empty() {
-            return Ok(Some(Box::new(ConstScorer::new(completions, 0.0))));
-        }
+        // The whole words first: where one is missing, no completion need be read.
         let mut parts = Vec::with_capacity(self.whole.len() + 1);
         for (position, word) in &self.whole {
             let term = Term::from_field_text(self.field, word);
@@ -66,6 +64,12 @@ impl CompletedPhrase {
                 return Ok(None);
             };
             parts.push((*position, Part::Word(postings)));
+        }
+        let Some(completions) = Completions::read(&inverted, &self.prefix.1)? else {
+            return Ok(None);
+        };
+        if parts.is_empty() {
+            return Ok(Some(Box::new(ConstScorer::new(completions, 0.0))));
         }
         parts.push((self.prefix.0, Part::Completions(completions)));
         Ok(Some(Box::new(Phrase::new(parts))))

@@ -58,13 +58,59 @@ pub fn author_list(names: Vec<String>) -> Vec<String> {
 }
 
 /// `K. Lai and D. Fox` as the two names it is. Lists split on commas keep the last two names of
-/// `A, B and C` together: 79 entries of one public collection. Each part must look like a name
-/// of two or more words starting with a capital letter, so `Evangelos and Zervas` or a group's
-/// name (`Computer Science and Engineering`) is kept as written.
+/// `A, B and C` together: 79 entries of one public collection. Each part must look like a
+/// person's name: two or more words, each capitalised but for a particle (`van der`, `de`), and
+/// none a word of a group's name, so `Evangelos and Zervas`, `Department of Electrical and
+/// Computer Engineering` or `Stanford Vision and Learning Lab` is kept as written. An entry
+/// holding a whole list (`A. Smith, B. Jones and C. Lee`) is split at its commas too.
 fn names_apart(entry: &str) -> Vec<String> {
-    let parts: Vec<&str> = entry.split(" and ").map(str::trim).collect();
+    const PARTICLES: &[&str] = &[
+        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
+        "le", "ter", "ten", "zu", "bin", "al", "y",
+    ];
+    const GROUPS: &[&str] = &[
+        "Lab",
+        "Laboratory",
+        "Laboratories",
+        "Group",
+        "Team",
+        "Center",
+        "Centre",
+        "Institute",
+        "University",
+        "Department",
+        "School",
+        "College",
+        "Engineering",
+        "Systems",
+        "Sciences",
+        "Science",
+        "Technology",
+        "Technologies",
+        "Collaboration",
+        "Consortium",
+        "Research",
+        "Inc.",
+        "Ltd.",
+        "Corporation",
+        "Foundation",
+        "Society",
+        "Association",
+    ];
+    let parts: Vec<&str> = entry
+        .split(" and ")
+        .flat_map(|part| part.split(", "))
+        .map(str::trim)
+        .collect();
     let named = |part: &&str| {
-        part.split_whitespace().count() >= 2 && part.chars().next().is_some_and(char::is_uppercase)
+        let words: Vec<&str> = part.split_whitespace().collect();
+        words.len() >= 2
+            && words
+                .first()
+                .is_some_and(|w| w.starts_with(char::is_uppercase))
+            && words.iter().all(|w| {
+                (w.starts_with(char::is_uppercase) || PARTICLES.contains(w)) && !GROUPS.contains(w)
+            })
     };
     if parts.len() > 1 && parts.iter().all(named) {
         parts.into_iter().map(str::to_owned).collect()
@@ -127,10 +173,21 @@ mod tests {
             ]),
             ["Samuel L. Smith", "Quoc V. Le"]
         );
+        assert_eq!(
+            list(&["A. Smith, B. Jones and C. Lee"]),
+            ["A. Smith", "B. Jones", "C. Lee"]
+        );
+        assert_eq!(list(&["Mary Ann and Ann Marie"]), ["Mary Ann", "Ann Marie"]);
         // Not two names: kept as written.
         for kept in [
             "Evangelos and Zervas",
             "Department of Computer Science and Engineering",
+            "Department of Electrical and Computer Engineering",
+            "Laboratory for Information and Decision Systems",
+            "Institute of Science and Technology Austria",
+            "Stanford Vision and Learning Lab",
+            "Smith, John and Doe, Jane",
+            "Jane and John Smith",
             "Vision and Learning Lab",
             "Alexander Anderson",
             "Ann Band",

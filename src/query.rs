@@ -577,7 +577,14 @@ impl<'q> Lexer<'q> {
                     Some(scope) if spaced.is_some() => {
                         self.toks
                             .push((Tok::Field(scope), start..start + colon + 1));
-                        return Ok(spaced.unwrap_or(end));
+                        let at = spaced.unwrap_or(end);
+                        let value_end =
+                            at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at);
+                        // `title: a:b` is the word `a:b`, as `title:a:b` is, not a field `a`.
+                        if q[at..value_end].contains(':') {
+                            return self.plain(at, value_end);
+                        }
+                        return Ok(at);
                     }
                     Some(scope) => {
                         if !attached {
@@ -2960,6 +2967,7 @@ mod tests {
             ("title: (data drift)", "title:(data drift)"),
             ("drift year: 2022", "drift year:2022"),
             ("drift year: 2020..2024", "drift year:2020..2024"),
+            ("title: a:b", "title:a:b"),
         ] {
             let (a, b) = (
                 parse(spaced, false).unwrap(),
