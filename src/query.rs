@@ -314,6 +314,19 @@ fn is_word_char(c: char) -> bool {
     !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
 }
 
+/// What is wrong with `text` as the value of `year:`; `group`: a group follows the colon.
+fn not_years(text: &str, group: bool) -> String {
+    let why = if group {
+        "takes one year or range, not a group: `year:2022..2023`, or `year:2022 OR year:2023`"
+            .to_string()
+    } else if backwards(text) {
+        format!("`{text}` runs backwards: its first year is after its last")
+    } else {
+        format!("takes a year or a range ({YEARS})")
+    };
+    format!("`year:` {why}")
+}
+
 /// Where the value of a field written with a space after its colon (`title: drift`) starts:
 /// the next word, phrase or group, unless that is an operator, a sign or another field, which
 /// cannot be meant as the value.
@@ -528,16 +541,9 @@ impl<'q> Lexer<'q> {
                         };
                         let value_end = at + years_text.len();
                         let Some((lo, hi)) = years(years_text) else {
-                            let why = if years_text.is_empty() && q[at..].starts_with('(') {
-                                "takes one year or range, not a group: `year:2022..2023`, or \
-                                 `year:2022 OR year:2023`"
-                                    .to_string()
-                            } else if backwards(years_text) {
-                                format!("`{years_text}` runs backwards: its first year is after its last")
-                            } else {
-                                format!("takes a year or a range ({YEARS})")
-                            };
-                            return Err(self.error(start..value_end, format!("`year:` {why}")));
+                            let group = years_text.is_empty() && q[at..].starts_with('(');
+                            let why = not_years(years_text, group);
+                            return Err(self.error(start..value_end, why));
                         };
                         self.toks.push((Tok::Years(lo, hi), start..value_end));
                         return self.boost(value_end);
@@ -560,16 +566,8 @@ impl<'q> Lexer<'q> {
                             } else {
                                 value.clone()
                             };
-                            let why = if rest.is_empty() && q[end..].starts_with('(') {
-                                "takes one year or range, not a group: `year:2022..2023`, or \
-                                 `year:2022 OR year:2023`"
-                                    .to_string()
-                            } else if backwards(rest) {
-                                format!("`{rest}` runs backwards: its first year is after its last")
-                            } else {
-                                format!("takes a year or a range ({YEARS})")
-                            };
-                            self.error(at, format!("`year:` {why}"))
+                            let group = rest.is_empty() && q[end..].starts_with('(');
+                            self.error(at, not_years(rest, group))
                         })?;
                         self.toks.push((Tok::Years(years.0, years.1), start..end));
                         return self.boost(end);
