@@ -325,7 +325,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
             let rebuild = is_default_home(home)
                 && !opened.manifest.papers_removed
                 && changes.rebuild_loses_nothing()
-                && pipes_apart(&opened.manifest.inputs).1.is_empty();
+                && !opened.manifest.inputs.iter().any(|p| sources::read_once(p));
             if !rebuild {
                 let note = changed_sources_note(home, &opened.manifest, &changes);
                 return Ok(Plan::Search(Box::new(opened), Some(note)));
@@ -367,7 +367,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
             }
             // What was piped in cannot be read again: a rebuild would wait on the terminal, read
             // the search's own stdin, or drop those papers.
-            if inputs.is_empty() || !pipes_apart(&inputs).1.is_empty() {
+            if inputs.is_empty() || inputs.iter().any(|p| sources::read_once(p)) {
                 bail!(
                     "the index in {} was built by another paperdex version (format {found}); {}",
                     home.dir.display(),

@@ -161,13 +161,16 @@ impl Phrase {
         } = self;
         // The whole words first, then the completions, which need only be read until one of
         // them completes the phrase.
-        let mut words = parts.iter_mut().filter(|(_, p)| matches!(p, Part::Word(_)));
+        let mut words = parts.iter_mut().filter_map(|(shift, part)| match part {
+            Part::Word(postings) => Some((*shift, postings)),
+            Part::Completions(_) => None,
+        });
         let Some((shift, first)) = words.next() else {
             return false;
         };
-        first.positions_with_offset(*shift, starts);
-        for (shift, part) in words {
-            part.positions_with_offset(*shift, positions);
+        first.positions_with_offset(shift, starts);
+        for (shift, postings) in words {
+            postings.positions_with_offset(shift, positions);
             let mut other = positions.iter().peekable();
             starts.retain(|&start| {
                 while other.next_if(|&&p| p < start).is_some() {}
@@ -264,22 +267,6 @@ impl DocSet for Part {
     }
 }
 
-impl Postings for Part {
-    fn term_freq(&self) -> u32 {
-        match self {
-            Part::Word(p) => p.term_freq(),
-            Part::Completions(c) => c.term_freq(),
-        }
-    }
-
-    fn append_positions_with_offset(&mut self, offset: u32, output: &mut Vec<u32>) {
-        match self {
-            Part::Word(p) => p.append_positions_with_offset(offset, output),
-            Part::Completions(c) => c.append_positions_with_offset(offset, output),
-        }
-    }
-}
-
 /// A cursor's entry in [`Completions::waiting`].
 fn waiting(doc: DocId, cursor: u32) -> u64 {
     u64::from(doc) << 32 | u64::from(cursor)
@@ -340,8 +327,7 @@ impl Completions {
         }
         rare.sort_unstable();
         rare.dedup();
-        let mut rare_docs: Vec<DocId> = rare.iter().map(|&(doc, _)| doc).collect();
-        rare_docs.dedup();
+        let rare_docs = rare.chunk_by(|a, b| a.0 == b.0).count();
         let waiting = cursors
             .iter()
             .zip(0u32..)
@@ -354,7 +340,7 @@ impl Completions {
             here: Vec::new(),
             rare,
             next_rare: 0,
-            rare_docs: u32::try_from(rare_docs.len()).unwrap_or(u32::MAX),
+            rare_docs: u32::try_from(rare_docs).unwrap_or(u32::MAX),
             doc: TERMINATED,
         };
         completions.settle();
@@ -410,9 +396,7 @@ impl Completions {
             }
         }
     }
-}
 
-impl Completions {
     /// Whether some completion on `doc`, its positions shifted by `shift`, is at one of
     /// `starts` (sorted): read completion by completion, the rare ones first, until one is.
     fn completes(&mut self, shift: u32, starts: &[u32], positions: &mut Vec<u32>) -> bool {
@@ -463,35 +447,6 @@ impl DocSet for Completions {
         self.cursors
             .iter()
             .fold(self.rare_docs, |n, c| n.saturating_add(c.size_hint()))
-    }
-}
-
-impl Postings for Completions {
-    fn term_freq(&self) -> u32 {
-        let here: u32 = self
-            .here
-            .iter()
-            .map(|&i| self.cursors[i as usize].term_freq())
-            .sum();
-        let rare = self.rare[self.next_rare..]
-            .iter()
-            .take_while(|e| e.0 == self.doc)
-            .count();
-        here + u32::try_from(rare).unwrap_or(u32::MAX)
-    }
-
-    fn append_positions_with_offset(&mut self, offset: u32, output: &mut Vec<u32>) {
-        for &i in &self.here {
-            self.cursors[i as usize].append_positions_with_offset(offset, output);
-        }
-        let doc = self.doc;
-        let rare = self.rare[self.next_rare..]
-            .iter()
-            .take_while(|e| e.0 == doc);
-        output.extend(rare.map(|&(_, p)| p + offset));
-        // As tantivy's own unions give them: sorted, each position once.
-        output.sort_unstable();
-        output.dedup();
     }
 }
 

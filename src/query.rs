@@ -314,6 +314,11 @@ fn is_word_char(c: char) -> bool {
     !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
 }
 
+/// Where the word starting at `at` ends.
+fn word_end(q: &str, at: usize) -> usize {
+    at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at)
+}
+
 /// What is wrong with `text` as the value of `year:`; `group`: a group follows the colon.
 fn not_years(text: &str, group: bool) -> String {
     let why = if group {
@@ -338,7 +343,7 @@ fn value_after_space(q: &str, end: usize) -> Option<usize> {
     if q[at..].starts_with(['"', '(']) {
         return Some(at);
     }
-    let word = &q[at..at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at)];
+    let word = &q[at..word_end(q, at)];
     let operator = matches!(word, "AND" | "&&" | "OR" | "||" | "NOT");
     let field = word
         .split_once(':')
@@ -383,7 +388,7 @@ impl<'q> Lexer<'q> {
                     let tok = if c == '+' { Tok::Plus } else { Tok::Minus };
                     // `+-x`, `--x`: only the last sign counts; `C++` is a word, handled below.
                     if next.is_some_and(|n| n == '+' || n == '-') {
-                        let end = i + q[i..].find(|ch| !is_word_char(ch)).unwrap_or(q.len() - i);
+                        let end = word_end(q, i);
                         self.note(i, &format!("`{}` taken as plain text", shorten(&q[i..end])));
                         self.toks.push((Tok::Word(q[i..end].to_string()), i..end));
                         i = end;
@@ -465,7 +470,7 @@ impl<'q> Lexer<'q> {
                 slop = digits.parse::<u32>().unwrap_or(u32::MAX).min(1000);
                 stop = end + 1 + digits.len();
             } else if next.is_some_and(is_word_char) {
-                let what = end + 1 + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+                let what = word_end(q, end + 1);
                 self.note(
                     end,
                     &format!(
@@ -494,10 +499,7 @@ impl<'q> Lexer<'q> {
 
     fn word(&mut self, start: usize) -> Result<usize, QueryError> {
         let q = self.query;
-        let end = start
-            + q[start..]
-                .find(|c| !is_word_char(c))
-                .unwrap_or(q.len() - start);
+        let end = word_end(q, start);
         let word = &q[start..end];
         let span = start..end;
         match word {
@@ -529,11 +531,9 @@ impl<'q> Lexer<'q> {
                 None
             };
             if is_name && !rest.starts_with("//") {
-                match Scope::from_name(name) {
-                    Some(Scope::Year) if spaced.is_some() => {
-                        let at = spaced.unwrap_or(end);
-                        let value =
-                            &q[at..at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at)];
+                match (Scope::from_name(name), spaced) {
+                    (Some(Scope::Year), Some(at)) => {
+                        let value = &q[at..word_end(q, at)];
                         // `year: 2022^3`: the boost is a token of its own, as when attached.
                         let years_text = match value.split_once('^') {
                             Some((text, number)) if boost_value(number).is_some() => text,
@@ -548,7 +548,7 @@ impl<'q> Lexer<'q> {
                         self.toks.push((Tok::Years(lo, hi), start..value_end));
                         return self.boost(value_end);
                     }
-                    Some(Scope::Year) => {
+                    (Some(Scope::Year), None) => {
                         // `year:2022^3`: the boost is a token of its own, and the parser says
                         // a filter never scores, as it does of `(year:2022)^3`.
                         let (rest, end) = match rest.split_once('^') {
@@ -572,19 +572,17 @@ impl<'q> Lexer<'q> {
                         self.toks.push((Tok::Years(years.0, years.1), start..end));
                         return self.boost(end);
                     }
-                    Some(scope) if spaced.is_some() => {
+                    (Some(scope), Some(at)) => {
                         self.toks
                             .push((Tok::Field(scope), start..start + colon + 1));
-                        let at = spaced.unwrap_or(end);
-                        let value_end =
-                            at + q[at..].find(|c| !is_word_char(c)).unwrap_or(q.len() - at);
+                        let value_end = word_end(q, at);
                         // `title: a:b` is the word `a:b`, as `title:a:b` is, not a field `a`.
                         if q[at..value_end].contains(':') {
                             return self.plain(at, value_end);
                         }
                         return Ok(at);
                     }
-                    Some(scope) => {
+                    (Some(scope), None) => {
                         if !attached {
                             return Err(self.error(
                                 start..start + colon + 1,
@@ -629,13 +627,13 @@ impl<'q> Lexer<'q> {
                         }
                         return self.plain(rest_start, end);
                     }
-                    None if attached => {
+                    (None, _) if attached => {
                         return Err(self.error(
                             start..start + colon,
                             format!("unknown field `{name}` (fields: {FIELD_NAMES})"),
                         ))
                     }
-                    None => {}
+                    (None, _) => {}
                 }
             }
             self.note(start, &format!("`{}` taken as plain text", shorten(word)));
