@@ -172,7 +172,18 @@ fn piped_caveat(pipes: &[&PathBuf], lead: &str, end: &str) -> String {
 
 /// The error for an index that cannot be opened, with what to do about it.
 fn open_error(home: &IndexHome, e: OpenError) -> anyhow::Error {
+    let foreign = match e {
+        OpenError::Missing if home.dir.is_dir() => home.foreign_entries().unwrap_or_default(),
+        _ => Vec::new(),
+    };
     match e {
+        OpenError::Missing if !foreign.is_empty() => {
+            anyhow!(
+                "no index in {}: it holds other files (found {}), so no index is built there either\nhint: choose another --index directory (or PAPERDEX_INDEX)",
+                home.dir.display(),
+                foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            )
+        }
         OpenError::Missing => anyhow!(
             "no index in {}\nhint: `paperdex{} index FILE...` builds one (from {DEFAULT_CORPUS}/ with no FILE)",
             home.dir.display(),
@@ -320,7 +331,17 @@ fn plan(home: &IndexHome) -> Result<Plan> {
             }
             let changes = home.changes(&opened.manifest);
             if changes.is_empty() {
-                return Ok(Plan::Search(Box::new(opened), None));
+                let note = changes.badly_named.first().map(|first| {
+                    format!(
+                        "paperdex: note: {} {}not indexed: the file name is not valid UTF-8, which the index's record of its sources cannot hold; rename it",
+                        first.display(),
+                        match changes.badly_named.len() {
+                            1 => String::new(),
+                            n => format!("and {} more are ", n - 1),
+                        }
+                    )
+                });
+                return Ok(Plan::Search(Box::new(opened), note));
             }
             let rebuild = is_default_home(home)
                 && !opened.manifest.papers_removed
@@ -432,6 +453,9 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
     if !changes.unreadable.is_empty() {
         what.push(format!("cannot be read: {}", example(&changes.unreadable)));
     }
+    if !changes.emptied.is_empty() {
+        what.push(format!("emptied: {}", example(&changes.emptied)));
+    }
     let index = index_flag(home);
     let (files, pipes) = pipes_apart(&manifest.inputs);
     let sources: Vec<String> = files
@@ -458,6 +482,9 @@ fn changed_sources_note(home: &IndexHome, manifest: &Manifest, changes: &SourceC
     }
     if !changes.unreadable.is_empty() {
         caveats.push("the papers of files that cannot be read would be dropped".to_string());
+    }
+    if !changes.emptied.is_empty() {
+        caveats.push("an empty file is refused: remove it to drop its papers".to_string());
     }
     let caveats = if caveats.is_empty() {
         String::new()

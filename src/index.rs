@@ -105,21 +105,30 @@ pub struct SourceChanges {
     /// Files read from a source directory that are still there but cannot be read now (a
     /// dangling link, a directory without permission, an unmounted drive).
     pub unreadable: Vec<PathBuf>,
+    /// Source files that held papers and are empty now (looked for only where something else
+    /// changed): a rebuild would drop their papers, as `index` refuses an empty source.
+    pub emptied: Vec<PathBuf>,
     /// Sources named on their own (`index FILE`, `--add FILE`) that are gone: the index may be
     /// the only copy of their papers.
     pub missing_inputs: Vec<PathBuf>,
+    /// Files of a source directory whose names are not UTF-8: never indexed (the manifest
+    /// cannot record them), so not a change, but said on each search.
+    pub badly_named: Vec<PathBuf>,
 }
 
 impl SourceChanges {
     /// Whether the sources are as the index was built from them, as far as can be told: no file
     /// new, changed, gone from a source directory, or unreadable there.
     pub fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.gone.is_empty() && self.unreadable.is_empty()
+        self.changed.is_empty()
+            && self.gone.is_empty()
+            && self.unreadable.is_empty()
+            && self.emptied.is_empty()
     }
 
     /// Whether a build from the recorded sources would lose nothing the index holds.
     pub fn rebuild_loses_nothing(&self) -> bool {
-        self.unreadable.is_empty() && self.missing_inputs.is_empty()
+        self.unreadable.is_empty() && self.emptied.is_empty() && self.missing_inputs.is_empty()
     }
 }
 
@@ -569,12 +578,7 @@ impl IndexHome {
         if self.manifest_path().exists() || self.dir.join(LOCK).exists() {
             return Ok(());
         }
-        let foreign: Vec<_> = fs::read_dir(&self.dir)
-            .with_context(|| format!("reading {}", self.dir.display()))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.') && name != "README.md")
-            .collect();
+        let foreign = self.foreign_entries()?;
         if !foreign.is_empty() {
             bail!(
                 "{} is not empty and holds no paperdex index (found {}); choose another --index directory",
@@ -583,6 +587,18 @@ impl IndexHome {
             );
         }
         Ok(())
+    }
+
+    /// What the directory holds that is not a paperdex index's (hidden files and a README
+    /// aside): a directory that holds any is never built into, since a build would mix with
+    /// (or be taken for) someone else's files.
+    pub fn foreign_entries(&self) -> Result<Vec<String>> {
+        Ok(fs::read_dir(&self.dir)
+            .with_context(|| format!("reading {}", self.dir.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.') && name != "README.md")
+            .collect())
     }
 
     /// A fresh, empty generation directory to build into.
@@ -674,7 +690,12 @@ impl IndexHome {
         let Ok(found) = crate::sources::discover_noting(&existing, &mut passed) else {
             return nothing;
         };
-        let changed = found
+        // A name that is not UTF-8 cannot be recorded, so a build skips it (and says so):
+        // counted as new, it would rebuild the index on every search.
+        let (found, badly_named): (Vec<_>, Vec<_>) =
+            found.into_iter().partition(|s| s.path.to_str().is_some());
+        let badly_named = badly_named.into_iter().map(|s| s.path).collect();
+        let changed: Vec<PathBuf> = found
             .iter()
             .filter(|source| match fs::metadata(&source.path) {
                 // A pipe found in a folder has no stamp to compare either.
@@ -700,11 +721,42 @@ impl IndexHome {
                 _ => unreadable.push(path.clone()),
             }
         }
+        // Where a rebuild may follow, a source it would read nothing from loses its papers:
+        // one that cannot be opened now, or one emptied (as `index` refuses an empty source).
+        // Only looked at then: opening every source on every search would cost a large folder
+        // of listings more than the search.
+        let mut emptied = Vec::new();
+        if !changed.is_empty() || !gone.is_empty() {
+            for stamp in &manifest.sources {
+                let path = &stamp.path;
+                if gone.contains(path)
+                    || unreadable.contains(path)
+                    || crate::sources::read_once(path)
+                {
+                    continue;
+                }
+                match fs::File::open(path).and_then(|f| f.metadata()) {
+                    Ok(meta) if meta.is_file() && meta.len() == 0 && stamp.bytes > 0 => {
+                        emptied.push(path.clone());
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(_) => unreadable.push(path.clone()),
+                }
+            }
+        }
+        // Said once, as what they are.
+        let changed = changed
+            .into_iter()
+            .filter(|p| !emptied.contains(p) && !unreadable.contains(p))
+            .collect();
         SourceChanges {
             changed,
             gone,
             unreadable,
+            emptied,
             missing_inputs,
+            badly_named,
         }
     }
 }

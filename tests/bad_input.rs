@@ -268,6 +268,27 @@ fn index_refuses_a_directory_that_is_not_an_index() {
         .code(2)
         .stderr(predicate::str::contains("holds no paperdex index"));
     assert!(Path::new(&dir.path().join("precious/thesis.tex")).exists());
+    // The other commands say why nothing is there, rather than suggesting a build that would
+    // be refused.
+    for args in [
+        &["stats"][..],
+        &["search", "drift"],
+        &["export"],
+        &["check"],
+    ] {
+        cmd(&dir)
+            .args(["--index", "precious"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("thesis.tex"))
+            .stderr(predicate::str::contains("choose another --index directory"))
+            .stderr(predicate::str::contains("builds one").not());
+    }
+    assert_eq!(
+        fs::read_to_string(dir.path().join("precious/thesis.tex")).unwrap(),
+        "do not delete"
+    );
 }
 
 #[test]

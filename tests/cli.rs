@@ -192,6 +192,76 @@ fn search_does_not_rebuild_the_default_index_where_that_would_lose_papers() {
 }
 
 #[test]
+fn search_does_not_rebuild_over_a_listing_that_was_emptied() {
+    let dir = workdir();
+    let count = |query: &str| {
+        let out = cmd(&dir)
+            .args(["search", "--count", query])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        (
+            stdout.trim().to_string(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(count("venue:mlsys-2022").0, "25");
+    // A truncated listing (a failed copy or download) next to a change that would start a
+    // rebuild: the rebuild would read nothing from it and drop its papers, as `index` refuses.
+    fs::write(dir.path().join("corpus/mlsys-2022.txt"), "").unwrap();
+    fs::write(
+        dir.path().join("corpus/extra.jsonl"),
+        r#"{"id": "x1", "title": "Drift", "abstract": "drift"}"#,
+    )
+    .unwrap();
+    let (found, stderr) = count("venue:mlsys-2022");
+    assert_eq!(found, "25", "{stderr}");
+    assert!(!stderr.contains("rebuilding"), "{stderr}");
+    assert!(stderr.contains("emptied: "), "{stderr}");
+    assert!(stderr.contains("mlsys-2022.txt"), "{stderr}");
+    // Written back, the rebuild goes ahead and takes in the new file.
+    let listing = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/mlsys-2022.txt");
+    fs::copy(listing, dir.path().join("corpus/mlsys-2022.txt")).unwrap();
+    let (found, stderr) = count("venue:mlsys-2022 OR id:x1");
+    assert!(stderr.contains("rebuilding"), "{stderr}");
+    assert_eq!(found, "26", "{stderr}");
+}
+
+#[test]
+fn a_source_whose_name_is_not_utf8_is_skipped_once_not_rebuilt_on_every_search() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = workdir();
+    cmd(&dir).args(["search", "drift"]).assert().code(0);
+    let name = std::ffi::OsStr::from_bytes(b"odd-\xff.jsonl");
+    fs::write(
+        dir.path().join("corpus").join(name),
+        r#"{"id": "x1", "title": "Drift", "abstract": "drift"}"#,
+    )
+    .unwrap();
+    let stderr = |out: std::process::Output| String::from_utf8(out.stderr).unwrap();
+    for _ in 0..2 {
+        let again = stderr(cmd(&dir).args(["search", "drift"]).output().unwrap());
+        assert!(!again.contains("rebuilding"), "{again}");
+        assert!(!again.contains("changed"), "{again}");
+        assert!(
+            again.contains("not indexed: the file name is not valid UTF-8"),
+            "{again}"
+        );
+    }
+    // A rebuild for another reason skips it too, and says so.
+    fs::write(
+        dir.path().join("corpus/extra.jsonl"),
+        r#"{"id": "x2", "title": "Drift", "abstract": "drift"}"#,
+    )
+    .unwrap();
+    let rebuilt = stderr(cmd(&dir).args(["search", "drift"]).output().unwrap());
+    assert!(rebuilt.contains("rebuilding"), "{rebuilt}");
+    assert!(rebuilt.contains("not valid UTF-8"), "{rebuilt}");
+    let again = stderr(cmd(&dir).args(["search", "drift"]).output().unwrap());
+    assert!(!again.contains("rebuilding"), "{again}");
+}
+
+#[test]
 fn no_index_and_no_corpus_says_how_to_build_one() {
     let dir = TempDir::new().unwrap();
     cmd(&dir)

@@ -471,6 +471,38 @@ fn unreadable_index_is_reported_not_rebuilt() {
 }
 
 #[test]
+fn a_search_does_not_rebuild_over_a_listing_it_cannot_open() {
+    let dir = workdir();
+    cmd(dir.path()).arg("index").assert().code(0);
+    // Something else changed, so a rebuild is due; but the listing cannot be opened just now,
+    // and a rebuild would drop its 25 papers.
+    fs::write(
+        dir.path().join("corpus/extra.jsonl"),
+        r#"{"id": "x1", "title": "Drift", "abstract": "drift"}"#,
+    )
+    .unwrap();
+    let listing = dir.path().join("corpus/mlsys-2022.txt");
+    chmod(&listing, 0o000);
+    let Some(mut c) = as_unprivileged(dir.path()) else {
+        chmod(&listing, 0o644);
+        eprintln!("no way to run as another user here; skipping");
+        return;
+    };
+    chmod(dir.path(), 0o755);
+    let out = c
+        .args(["search", "--count", "venue:mlsys-2022"])
+        .output()
+        .unwrap();
+    chmod(&listing, 0o644);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "25", "{err}");
+    assert!(!err.contains("rebuilding"), "{err}");
+    assert!(err.contains("cannot be read: "), "{err}");
+    assert!(err.contains("mlsys-2022.txt"), "{err}");
+}
+
+#[test]
 fn read_only_index_is_searched_and_never_changed() {
     let dir = workdir();
     cmd(dir.path()).arg("index").assert().code(0);
