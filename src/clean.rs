@@ -95,9 +95,7 @@ impl Out {
             self.space();
             return;
         }
-        // Zero-width characters, stray byte-order marks and soft hyphens (a line-break hint
-        // inside a word, `Co\u{AD}operation`) carry nothing for search or display.
-        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{AD}' | '\u{2060}') {
+        if is_invisible(c) {
             return;
         }
         if self.pending_space && !self.text.is_empty() {
@@ -639,6 +637,13 @@ fn hyphen_join(out: &str, after: &str) -> Join {
     } else {
         Join::Drop
     }
+}
+
+/// Zero-width characters, stray byte-order marks and soft hyphens (a line-break hint inside a
+/// word, `Co\u{AD}operation`): they carry nothing for search or display, so the text drops them,
+/// and so does a query (pasted from the same page, `zero\u{200B}width` is the word `zerowidth`).
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{AD}' | '\u{2060}')
 }
 
 #[cfg(test)]

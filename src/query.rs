@@ -480,17 +480,20 @@ impl<'q> Lexer<'q> {
                 );
             }
         }
+        let one_word = text.split_whitespace().count() == 1;
+        if prefix && slop > 0 {
+            let what = if one_word {
+                "a quoted prefix is the prefix alone"
+            } else {
+                "a phrase ending in a prefix is searched with its words next to each other"
+            };
+            self.note(end, &format!("{what}: `~{slop}` is ignored"));
+        }
         let tok = if !prefix {
             Tok::Phrase(text, slop)
-        } else if text.split_whitespace().count() == 1 {
+        } else if one_word {
             Tok::Prefix(text.trim().to_string())
         } else {
-            if slop > 0 {
-                self.note(
-                    end,
-                    &format!("a phrase ending in a prefix is searched with its words next to each other: `~{slop}` is ignored"),
-                );
-            }
             Tok::PhrasePrefix(text)
         };
         self.toks.push((tok, start..stop));
@@ -658,6 +661,10 @@ impl<'q> Lexer<'q> {
         }
         if let Some(caret) = word.rfind('^').filter(|&c| c > 0) {
             if boost_value(&word[caret + 1..]).is_some() {
+                // `drift^3^5`: one boost per word; what the last one weighs holds a `^`.
+                if word[..caret].contains('^') {
+                    self.not_a_boost(start, start + caret);
+                }
                 self.plain_word(start, start + caret)?;
                 return self.boost(start + caret);
             }
@@ -1013,12 +1020,16 @@ fn rescope(expr: Expr, to: Scope) -> Expr {
 }
 
 /// A query as [`parse`] reads it, and as its spans and columns count: composed (NFC) and
-/// without soft hyphens, as indexed text is cleaned ([`crate::clean::compose`]).
+/// without the invisible characters indexed text is cleaned of ([`crate::clean::compose`],
+/// [`crate::clean::is_invisible`]).
 pub fn normalize(query: &str) -> std::borrow::Cow<'_, str> {
     match crate::clean::compose(query) {
-        composed if composed.contains('\u{AD}') => {
-            std::borrow::Cow::Owned(composed.replace('\u{AD}', ""))
-        }
+        composed if composed.contains(crate::clean::is_invisible) => std::borrow::Cow::Owned(
+            composed
+                .chars()
+                .filter(|&c| !crate::clean::is_invisible(c))
+                .collect(),
+        ),
         composed => composed,
     }
 }
@@ -1326,6 +1337,31 @@ impl QueryBuilder {
                 }
                 other => (other, 1.0),
             };
+            // A required split word requires each of its parts (`--all co-design`: `co` and
+            // `design`), as Lucene and Elasticsearch require every token of a word under AND.
+            if let (
+                Occur::Must,
+                Expr::Leaf {
+                    scope,
+                    leaf: Leaf::Word(w),
+                    ..
+                },
+            ) = (occur, inner)
+            {
+                if let Some(parts) = self.split_parts(*scope, w) {
+                    for part in parts {
+                        if let Some(q) = self.leaf(*scope, &Leaf::Word(part), wanted, pos) {
+                            let q: Box<dyn Query> = if boost == 1.0 {
+                                q
+                            } else {
+                                Box::new(BoostQuery::new(q, boost))
+                            };
+                            clauses.push((Occur::Must, Alt::Query(q)));
+                        }
+                    }
+                    continue;
+                }
+            }
             if let (Occur::Should, Expr::Leaf { scope, leaf, .. }) = (occur, inner) {
                 let mut alternatives = self.leaf_alternatives(*scope, leaf, wanted, pos);
                 boost_from(&mut alternatives, 0, boost);
@@ -1358,6 +1394,32 @@ impl QueryBuilder {
                 .map(|(o, q)| (o, q.into_query()))
                 .collect(),
         )))
+    }
+
+    /// The words a word analysis splits (`co-design`: `co`, `design`), as typed but folded,
+    /// without its function words and possessive `s` as a split word is searched; `None` for a
+    /// word that is one word, and where words are searched glued.
+    fn split_parts(&mut self, scope: Scope, word: &str) -> Option<Vec<String>> {
+        if self.ranking.glue_words
+            || !matches!(
+                scope,
+                Scope::Any | Scope::Title | Scope::Abstract | Scope::Authors
+            )
+        {
+            return None;
+        }
+        let mut parts = analyzer::terms(&mut self.names, word);
+        if parts.len() < 2 {
+            return None;
+        }
+        // As the split word is searched: names keep function words only in `author:`.
+        if self.ranking.drop_stopwords && scope != Scope::Authors {
+            let function = function_parts(&mut self.names, word);
+            if parts.iter().any(|(p, _)| !function.contains(p)) {
+                parts.retain(|(p, _)| !function.contains(p));
+            }
+        }
+        (parts.len() > 1).then(|| parts.into_iter().map(|(_, t)| t).collect())
     }
 
     fn leaf(
@@ -2423,6 +2485,14 @@ mod tests {
             "{:?}",
             parsed.expr
         );
+        // Nor for a quoted prefix of one word, which is that prefix.
+        let parsed = parse("\"dri*\"~2", false).unwrap();
+        assert!(matches!(leaf("\"dri*\"~2"), Leaf::Prefix(p) if p == "dri"));
+        assert!(
+            parsed.notes.iter().any(|n| n.contains("`~2` is ignored")),
+            "{:?}",
+            parsed.notes
+        );
     }
 
     #[test]
@@ -2738,6 +2808,10 @@ mod tests {
     fn decomposed_and_soft_hyphenated_queries_read_as_composed() {
         assert_eq!(expr("nai\u{308}ve"), expr("naïve"));
         assert_eq!(expr("co\u{AD}operation"), expr("cooperation"));
+        // What cleaning drops from the text is dropped from the query pasted from it.
+        for invisible in ['\u{200B}', '\u{FEFF}', '\u{2060}'] {
+            assert_eq!(expr(&format!("zero{invisible}width")), expr("zerowidth"));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! title clause of [`Ranking`]; the same `Searcher` settings serve `search`, `eval` and
 //! `bench`, so what is measured is what users get.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -286,14 +286,24 @@ impl Engine {
         // A pasted paragraph may hold many unknown words: at most a few are corrected (each
         // reads the papers of a few near words), the same word once.
         let mut budget = MAX_CORRECTED_WORDS;
-        let mut tried: HashSet<(Scope, String)> = HashSet::new();
+        // Each word is corrected once, and wherever it stands (`mitigatoin mitigatoin`).
+        type Corrected = Option<(String, u64, std::ops::Range<usize>)>;
+        let mut tried: HashMap<(Scope, String), Corrected> = HashMap::new();
         for (scope, word, span) in words {
-            if !tried.insert((scope, word.clone())) {
-                continue;
-            }
-            if let Some((better, papers, within)) = self.correct(scope, &word, &mut budget) {
+            let key = (scope, word.clone());
+            let corrected = match tried.get(&key) {
+                Some(known) => known.clone(),
+                None => {
+                    let found = self.correct(scope, &word, &mut budget);
+                    if let Some((_, papers, within)) = &found {
+                        missing.push((word[within.clone()].to_string(), *papers));
+                    }
+                    tried.insert(key, found.clone());
+                    found
+                }
+            };
+            if let Some((better, _, within)) = corrected {
                 // Only the word itself is replaced, not the punctuation around it (`liver.`).
-                missing.push((word[within.clone()].to_string(), papers));
                 replaced.push((span.start + within.start..span.start + within.end, better));
             }
         }

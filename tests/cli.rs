@@ -1075,6 +1075,43 @@ fn a_boost_decides_which_word_counts_more() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("`10^5000` taken as plain text"));
+    // One boost per word: what a second one would weigh is text, and said to be.
+    cmd(&dir)
+        .args(["search", "drift^3^5"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("`drift^3` taken as plain text"));
+}
+
+#[test]
+fn a_required_split_word_requires_each_of_its_parts() {
+    let dir = workdir();
+    let count = |args: &[&str]| -> u64 {
+        let out = cmd(&dir)
+            .args(["search", "--count"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let every_part = count(&["+large +scale +training"]);
+    assert!(every_part > 0);
+    // Either part is not enough: that is what the split word alone asks for.
+    assert!(count(&["+(large scale) +training"]) > every_part);
+    assert_eq!(count(&["--all", "large-scale training"]), every_part);
+    assert_eq!(count(&["large-scale AND training"]), every_part);
+    assert_eq!(count(&["+large-scale +training"]), every_part);
+    // Its function words are dropped as in any other search of it.
+    assert_eq!(
+        count(&["--all", "state-of-the-art models"]),
+        count(&["+state +art +models"])
+    );
+    // Beside other words, not required, it still ranks by how many parts match.
+    assert!(count(&["large-scale training"]) > every_part);
 }
 
 /// What a terminal shows in colour is in the JSON too: the matched words of the title as byte
@@ -1239,6 +1276,13 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .assert()
         .stderr(predicate::str::contains(
             "did you mean `title:drift OR gradient compression`?",
+        ));
+    // A word repeated is corrected wherever it stands.
+    cmd(&dir)
+        .args(["search", "stragglr mitigation stragglr"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "did you mean `straggler mitigation straggler`? (papers with `stragglr`: 0)",
         ));
     cmd(&dir)
         .args(["search", "--count", "author:malick"])
