@@ -1141,6 +1141,48 @@ pub struct Wanted {
     /// Author-name phrases (`author:"ankur mallick"`, `ankur-mall*`): one author's name must
     /// hold them.
     pub name_phrases: Vec<WantedPhrase>,
+    /// What `title:` asks for: shown in titles only, as Elasticsearch highlights only the
+    /// fields a query matched (`title:transformer` is no reason to mark the abstract's
+    /// `transformation`). Its prose parts only.
+    pub title_only: Option<Box<Wanted>>,
+    /// What `abstract:` asks for: shown in abstracts only.
+    pub abstract_only: Option<Box<Wanted>>,
+}
+
+impl Wanted {
+    /// Where the prose terms a leaf of `scope` asks for are shown from.
+    fn prose_of(&mut self, scope: Scope) -> &mut Wanted {
+        match scope {
+            Scope::Title => self.title_only.get_or_insert_with(Box::default),
+            Scope::Abstract => self.abstract_only.get_or_insert_with(Box::default),
+            _ => self,
+        }
+    }
+
+    /// Whether titles and abstracts are shown for different terms.
+    pub fn scoped(&self) -> bool {
+        self.title_only.is_some() || self.abstract_only.is_some()
+    }
+
+    /// What is shown in titles (`title`) or abstracts: the terms asked for anywhere, and those
+    /// asked for in that field only.
+    pub fn in_field(&self, title: bool) -> Wanted {
+        let mut all = self.clone();
+        all.title_only = None;
+        all.abstract_only = None;
+        let only = if title {
+            &self.title_only
+        } else {
+            &self.abstract_only
+        };
+        if let Some(only) = only {
+            all.prose.extend(only.prose.iter().cloned());
+            all.prose_prefixes
+                .extend(only.prose_prefixes.iter().cloned());
+            all.phrases.extend(only.phrases.iter().cloned());
+        }
+        all
+    }
 }
 
 /// A phrase a query looks for, as its analyzed terms.
@@ -1589,19 +1631,20 @@ impl QueryBuilder {
             _ => None,
         };
         if positive {
+            let shown_in = wanted.prose_of(scope);
             if let Some((prefix, stems)) = &prose_prefix {
-                wanted.prose_prefixes.push(prefix.clone());
-                wanted.prose.extend(stems.iter().cloned());
+                shown_in.prose_prefixes.push(prefix.clone());
+                shown_in.prose.extend(stems.iter().cloned());
                 if split_prefix {
                     let whole = &prose_terms[..prose_terms.len() - 1];
-                    wanted.prose.extend(whole.iter().map(|(_, t)| t.clone()));
+                    shown_in.prose.extend(whole.iter().map(|(_, t)| t.clone()));
                 }
             } else {
                 let glue = self.ranking.glue_words;
                 let shown = (
-                    &mut wanted.prose,
-                    &mut wanted.prose_prefixes,
-                    &mut wanted.phrases,
+                    &mut shown_in.prose,
+                    &mut shown_in.prose_prefixes,
+                    &mut shown_in.phrases,
                 );
                 want(leaf, &prose_terms, slop, glue, shown);
                 for stem in &phrase_stems {
@@ -1609,7 +1652,7 @@ impl QueryBuilder {
                     if let Some(last) = terms.last_mut() {
                         last.1.clone_from(stem);
                     }
-                    wanted.phrases.push(WantedPhrase {
+                    shown_in.phrases.push(WantedPhrase {
                         terms,
                         slop: 0,
                         prefix: false,
@@ -1920,7 +1963,7 @@ impl QueryBuilder {
             for (near_term, weight) in weighed {
                 if positive {
                     let words = if is_prose {
-                        &mut wanted.prose
+                        &mut wanted.prose_of(scope).prose
                     } else {
                         &mut wanted.names
                     };

@@ -142,7 +142,12 @@ pub struct Engine {
     searcher: Searcher,
     fields: Fields,
     builder: QueryBuilder,
+    /// Marks abstracts and authors, and titles where [`Engine::scoped`] is not set.
     matcher: snippet::Matcher,
+    /// Marks titles where the answer's query asks for some words in titles or abstracts only
+    /// (`title:transformer`): each field shows what was asked of it.
+    title_matcher: snippet::Matcher,
+    scoped: bool,
 }
 
 impl Engine {
@@ -152,6 +157,19 @@ impl Engine {
             searcher,
             fields,
             matcher: snippet::Matcher::new(&Wanted::default()),
+            title_matcher: snippet::Matcher::new(&Wanted::default()),
+            scoped: false,
+        }
+    }
+
+    /// Readies the marking of an answer's hits for what its query asks for.
+    fn begin(&mut self, wanted: &Wanted) {
+        self.scoped = wanted.scoped();
+        if self.scoped {
+            self.matcher.begin(&wanted.in_field(false));
+            self.title_matcher.begin(&wanted.in_field(true));
+        } else {
+            self.matcher.begin(wanted);
         }
     }
 
@@ -250,7 +268,7 @@ impl Engine {
             Order::Relevance => self.top(&built, req.limit, req.offset)?,
             Order::Newest => self.newest(&built, req.limit, req.offset)?,
         };
-        self.matcher.begin(&built.wanted);
+        self.begin(&built.wanted);
         let mut hits = Vec::with_capacity(top.len());
         for (i, (score, address)) in top.into_iter().enumerate() {
             let mut hit = self.hit(req.offset + i + 1, score, address)?;
@@ -471,7 +489,7 @@ impl Engine {
         // One more than asked for, since the paper itself is likely among them.
         let wanted = req.limit.saturating_add(req.offset).saturating_add(1);
         let top = self.top(&built, wanted, 0)?;
-        self.matcher.begin(&built.wanted);
+        self.begin(&built.wanted);
         let mut hits = Vec::with_capacity(req.limit.min(top.len()));
         let others = top.into_iter().filter(|(_, address)| *address != source);
         for (i, (score, address)) in others.skip(req.offset).take(req.limit).enumerate() {
@@ -486,7 +504,11 @@ impl Engine {
             text: snippet,
             highlights,
         } = self.matcher.snippet(&paper.abstract_text);
-        let title_highlights = self.matcher.highlight_all(&paper.title);
+        let title_highlights = if self.scoped {
+            self.title_matcher.highlight_all(&paper.title)
+        } else {
+            self.matcher.highlight_all(&paper.title)
+        };
         let author_highlights = self.matcher.matching_authors(&paper.authors);
         Ok(Hit {
             rank,

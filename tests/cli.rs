@@ -1137,6 +1137,37 @@ fn json_lines_carry_title_and_author_highlights() {
     assert!(hits.iter().any(|h| !h.title_highlights.is_empty()));
 }
 
+/// A word asked of one field is marked in that field only, as Elasticsearch highlights only
+/// the fields a query matched; a word asked of no field, everywhere.
+#[test]
+fn a_word_asked_of_one_field_is_marked_in_that_field_only() {
+    let dir = workdir();
+    let hit = |q: &str| {
+        json_hits(&dir, &[q])
+            .into_iter()
+            .find(|h| h.id == "mlsys-2022-1")
+            .unwrap()
+    };
+    let anywhere = hit("drift");
+    assert_eq!(anywhere.marked_in_title(), ["Drift"]);
+    assert!(
+        anywhere.marked().contains(&"drift"),
+        "{:?}",
+        anywhere.marked()
+    );
+    let in_title = hit("title:drift");
+    assert_eq!(in_title.marked_in_title(), ["Drift"]);
+    assert!(in_title.marked().is_empty(), "{:?}", in_title.marked());
+    let in_abstract = hit("abstract:drift");
+    assert!(in_abstract.marked_in_title().is_empty());
+    assert!(in_abstract.marked().contains(&"drift"));
+    // Beside a word asked of no field, each field shows what was asked of it.
+    let both = hit("title:drift data");
+    assert_eq!(both.marked_in_title(), ["Data", "Drift"]);
+    assert!(both.marked().contains(&"data"), "{:?}", both.marked());
+    assert!(!both.marked().contains(&"drift"), "{:?}", both.marked());
+}
+
 #[test]
 fn json_lines_carry_the_hit_and_highlight_ranges_in_the_snippet() {
     let dir = workdir();
