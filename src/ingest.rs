@@ -751,7 +751,13 @@ fn feed(
                 }
                 Err(problem) => {
                     report.invalid += 1;
-                    summary.list_problem(format!("{}:{problem}", source.path.display()));
+                    let listed = format!("{}:{problem}", source.path.display());
+                    if problem.is_read_failure() {
+                        // Said whatever came before: it is what is wrong with the file.
+                        summary.problems.push(listed);
+                    } else {
+                        summary.list_problem(listed);
+                    }
                 }
             }
             n += 1;

@@ -134,15 +134,7 @@ impl<R: BufRead> LineReader<R> {
 
     fn fail(&mut self, err: &io::Error) -> RecordError {
         self.finished = true;
-        let message = if err.kind() == io::ErrorKind::UnexpectedEof {
-            format!("input ended unexpectedly (truncated file?): {err}")
-        } else {
-            format!("read error: {err}")
-        };
-        RecordError {
-            line: self.number + 1,
-            message,
-        }
+        RecordError::read_failure(self.number + 1, err)
     }
 }
 

@@ -46,6 +46,35 @@ impl std::fmt::Display for RecordError {
 
 impl std::error::Error for RecordError {}
 
+/// How a [`RecordError::read_failure`] message starts, by kind.
+const TRUNCATED: &str = "input ended unexpectedly";
+const DAMAGED: &str = "the file is damaged";
+const UNREADABLE: &str = "read error";
+
+impl RecordError {
+    /// The error that ends a source's input at `line`: the file was cut short, is damaged (a
+    /// gzip stream that fails to inflate or whose checksum does not match), or cannot be read.
+    pub fn read_failure(line: u64, err: &std::io::Error) -> RecordError {
+        use std::io::ErrorKind;
+        let message = match err.kind() {
+            ErrorKind::UnexpectedEof => format!("{TRUNCATED} (truncated file?): {err}"),
+            ErrorKind::InvalidData | ErrorKind::InvalidInput => format!(
+                "{DAMAGED} ({err}): the rest of it is not read, and the records read before may hold damaged text"
+            ),
+            _ => format!("{UNREADABLE}: {err}"),
+        };
+        RecordError { line, message }
+    }
+
+    /// Whether this is a [`RecordError::read_failure`]: a problem of the whole file, always
+    /// listed, however many invalid records came before it.
+    pub fn is_read_failure(&self) -> bool {
+        [TRUNCATED, DAMAGED, UNREADABLE]
+            .iter()
+            .any(|start| self.message.starts_with(start))
+    }
+}
+
 /// A source's author names as paperdex keeps them: names joined by "and" in one entry split
 /// ([`names_apart`]), then a list written out twice over read once ([`authors_once`]).
 pub fn author_list(names: Vec<String>) -> Vec<String> {

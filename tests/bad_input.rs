@@ -122,6 +122,67 @@ fn truncated_gzip_is_reported() {
 }
 
 #[test]
+fn damaged_gzip_is_named_as_damaged_after_any_number_of_bad_lines() {
+    // Varied text, so that four zeroed bytes in the middle of the stream inflate to garbage
+    // lines (invalid records) before the checksum at its end fails.
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut seed: u64 = 7;
+    for i in 0..3000 {
+        let words: Vec<String> = (0..60)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!("w{}", seed >> 54)
+            })
+            .collect();
+        writeln!(
+            enc,
+            "{{\"id\":\"p{i}\",\"title\":\"Paper {i}\",\"abstract\":\"{}\"}}",
+            words.join(" ")
+        )
+        .unwrap();
+    }
+    let mut gz = enc.finish().unwrap();
+    let middle = gz.len() / 2;
+    gz[middle..middle + 4].fill(0);
+    let dir = workdir();
+    fs::write(dir.path().join("zeroed.jsonl.gz"), &gz).unwrap();
+    let damaged = "zeroed.jsonl.gz:";
+    // Without --skip-invalid: refused, naming the damage.
+    cmd(&dir)
+        .args(["index", "--index", "idx", "zeroed.jsonl.gz"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(damaged));
+    // With it: what was read is indexed, the invalid lines are counted (ten listed), and the
+    // damage is said at the end however many came before.
+    let out = cmd(&dir)
+        .args([
+            "index",
+            "--index",
+            "idx",
+            "--skip-invalid",
+            "zeroed.jsonl.gz",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let invalid = stderr
+        .lines()
+        .filter(|l| l.contains("invalid JSON"))
+        .count();
+    assert_eq!(invalid, 10, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the file is damaged (corrupt gzip stream does not have a matching checksum)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn skip_invalid_indexes_the_rest_and_counts_what_it_skipped() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("mixed.jsonl");
