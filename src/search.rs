@@ -374,6 +374,13 @@ impl Engine {
             return None;
         }
         let names = analyzer::only_term(&mut names_analyzer, word)?;
+        // Compared as the papers' words are written, accents folded: `strägglr` is one edit
+        // from `straggler`, as a search finds it, not two.
+        let typed = if typed.is_ascii() {
+            typed
+        } else {
+            names.text.as_str()
+        };
         let papers = |field, term: &str| -> Option<u64> {
             self.searcher
                 .doc_freq(&tantivy::Term::from_field_text(field, term))
