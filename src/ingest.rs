@@ -769,6 +769,15 @@ fn feed(
             }
         }
         report.header_total = records.header_total();
+        if report.papers > 0 && records.is_listing() && sources::read_once(&source.path) {
+            // Ids come from a listing's file name, which a pipe has not.
+            eprintln!(
+                "paperdex: note: {}: a listing piped in takes its ids from the pipe's name ({}-1, {}-2, ...), so another listing piped in with --add would replace its papers; save each listing as a file named for its venue (iclr-2024.txt) to keep them apart",
+                source.path.display(),
+                source.venue,
+                source.venue
+            );
+        }
         if report.papers == 0 && report.invalid == 0 && report.header_total != Some(0) {
             // As an empty file is refused: a listing cut down to its header would otherwise
             // replace every paper it held with none.

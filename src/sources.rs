@@ -292,6 +292,11 @@ enum Reader {
 }
 
 impl Records {
+    /// Whether the source is read as a listing (its ids come from its name).
+    pub fn is_listing(&self) -> bool {
+        matches!(self.reader, Reader::Listing(_))
+    }
+
     /// The `| Total: N` header of a listing once read; `None` for JSON Lines.
     #[must_use]
     pub fn header_total(&self) -> Option<u64> {

@@ -617,7 +617,11 @@ fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
         .code(0)
         .stderr(predicate::str::contains("25 papers"))
         // The bytes read, though a pipe has no size.
-        .stderr(predicate::str::contains("(0 B)").not());
+        .stderr(predicate::str::contains("(0 B)").not())
+        // Its ids come from the pipe's name, which another piped listing shares: said.
+        .stderr(predicate::str::contains(
+            "a listing piped in takes its ids from the pipe's name (stdin-1, stdin-2, ...)",
+        ));
     let out = cmd(&dir)
         .args(["search", "--count", "drift"])
         .output()
@@ -629,7 +633,9 @@ fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
         .args(["index", "/dev/stdin"])
         .write_stdin("{\"id\": \"p\", \"title\": \"Piped drift\"}\n")
         .assert()
-        .code(0);
+        .code(0)
+        // Records with ids of their own: nothing to say.
+        .stderr(predicate::str::contains("piped in takes its ids").not());
     cmd(&dir)
         .args(["search", "--count", "piped"])
         .assert()
