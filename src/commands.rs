@@ -267,9 +267,16 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
         }
         Plan::Build { fallback, .. } => fallback,
     };
+    // An index to fall back on holds the papers of its recorded sources: a rebuild that
+    // cannot read one of them whole is given up, rather than dropping its papers.
+    let keep_papers_of = match (fallback, home.read_manifest()) {
+        (true, Ok(manifest)) => manifest.sources.into_iter().map(|s| s.path).collect(),
+        _ => Vec::new(),
+    };
     let opts = IngestOptions {
         mode: Mode::Rebuild,
         skip_invalid: true,
+        keep_papers_of,
         ..IngestOptions::default()
     };
     // Planned again under the write lock: another search may have built it meanwhile, or an
@@ -329,7 +336,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                     fallback: true,
                 });
             }
-            let changes = home.changes(&opened.manifest);
+            let mut changes = home.changes(&opened.manifest);
             if changes.is_empty() {
                 let note = changes.badly_named.first().map(|first| {
                     format!(
@@ -343,10 +350,13 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                 });
                 return Ok(Plan::Search(Box::new(opened), note));
             }
-            let rebuild = is_default_home(home)
+            let may_rebuild = is_default_home(home)
                 && !opened.manifest.papers_removed
-                && changes.rebuild_loses_nothing()
                 && !opened.manifest.inputs.iter().any(|p| sources::read_once(p));
+            if may_rebuild && changes.rebuild_loses_nothing() {
+                home.look_for_losses(&opened.manifest, &mut changes);
+            }
+            let rebuild = may_rebuild && changes.rebuild_loses_nothing();
             if !rebuild {
                 let note = changed_sources_note(home, &opened.manifest, &changes);
                 return Ok(Plan::Search(Box::new(opened), Some(note)));
@@ -714,6 +724,7 @@ fn index(home: &IndexHome, args: &IndexArgs) -> Result<Status> {
         skip_invalid: args.skip_invalid,
         merge: args.merge,
         progress: true,
+        keep_papers_of: Vec::new(),
     };
     let summary =
         ingest::ingest(home, &sources, &opts).map_err(|e| explain_write_failure(home, e))?;

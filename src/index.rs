@@ -11,6 +11,7 @@
 //! build happens in a fresh `gen-*` directory, so a failed or killed build leaves the old index
 //! as it was; paperdex never deletes a directory that has no paperdex manifest.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -105,8 +106,9 @@ pub struct SourceChanges {
     /// Files read from a source directory that are still there but cannot be read now (a
     /// dangling link, a directory without permission, an unmounted drive).
     pub unreadable: Vec<PathBuf>,
-    /// Source files that held papers and are empty now (looked for only where something else
-    /// changed): a rebuild would drop their papers, as `index` refuses an empty source.
+    /// Source files that held papers and are empty now (looked for only before a rebuild,
+    /// [`IndexHome::look_for_losses`]): a rebuild would drop their papers, as `index` refuses an
+    /// empty source.
     pub emptied: Vec<PathBuf>,
     /// Sources named on their own (`index FILE`, `--add FILE`) that are gone: the index may be
     /// the only copy of their papers.
@@ -589,15 +591,22 @@ impl IndexHome {
         Ok(())
     }
 
-    /// What the directory holds that is not a paperdex index's (hidden files and a README
-    /// aside): a directory that holds any is never built into, since a build would mix with
+    /// What the directory holds that is not a paperdex index's (hidden files, a README and the
+    /// index's own files aside): a directory that holds any is never built into, since a build would mix with
     /// (or be taken for) someone else's files.
     pub fn foreign_entries(&self) -> Result<Vec<String>> {
         Ok(fs::read_dir(&self.dir)
             .with_context(|| format!("reading {}", self.dir.display()))?
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|name| !name.starts_with('.') && name != "README.md")
+            // An index's own files, as a build killed before its first commit leaves them.
+            .filter(|name| {
+                !name.starts_with('.')
+                    && name != "README.md"
+                    && name != MANIFEST
+                    && name != LOCK
+                    && !is_generation_name(name)
+            })
             .collect())
     }
 
@@ -721,43 +730,42 @@ impl IndexHome {
                 _ => unreadable.push(path.clone()),
             }
         }
-        // Where a rebuild may follow, a source it would read nothing from loses its papers:
-        // one that cannot be opened now, or one emptied (as `index` refuses an empty source).
-        // Only looked at then: opening every source on every search would cost a large folder
-        // of listings more than the search.
-        let mut emptied = Vec::new();
-        if !changed.is_empty() || !gone.is_empty() {
-            for stamp in &manifest.sources {
-                let path = &stamp.path;
-                if gone.contains(path)
-                    || unreadable.contains(path)
-                    || crate::sources::read_once(path)
-                {
-                    continue;
-                }
-                match fs::File::open(path).and_then(|f| f.metadata()) {
-                    Ok(meta) if meta.is_file() && meta.len() == 0 && stamp.bytes > 0 => {
-                        emptied.push(path.clone());
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(_) => unreadable.push(path.clone()),
-                }
-            }
-        }
-        // Said once, as what they are.
-        let changed = changed
-            .into_iter()
-            .filter(|p| !emptied.contains(p) && !unreadable.contains(p))
-            .collect();
         SourceChanges {
             changed,
             gone,
             unreadable,
-            emptied,
+            emptied: Vec::new(),
             missing_inputs,
             badly_named,
         }
+    }
+
+    /// Before a rebuild from the recorded sources: adds to `changes` the sources it would read
+    /// nothing from, losing their papers: one that cannot be opened now, or one emptied (as
+    /// `index` refuses an empty source). Only then, not on every search: it opens every
+    /// recorded source.
+    pub fn look_for_losses(&self, manifest: &Manifest, changes: &mut SourceChanges) {
+        let known: HashSet<&PathBuf> = changes.gone.iter().chain(&changes.unreadable).collect();
+        let mut unreadable = Vec::new();
+        for stamp in &manifest.sources {
+            let path = &stamp.path;
+            if known.contains(path) || crate::sources::read_once(path) {
+                continue;
+            }
+            match fs::File::open(path).and_then(|f| f.metadata()) {
+                Ok(meta) if meta.is_file() && meta.len() == 0 && stamp.bytes > 0 => {
+                    changes.emptied.push(path.clone());
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => unreadable.push(path.clone()),
+            }
+        }
+        changes.unreadable.extend(unreadable);
+        // Said once, as what they are.
+        let lost: HashSet<&PathBuf> = changes.emptied.iter().chain(&changes.unreadable).collect();
+        let changed = std::mem::take(&mut changes.changed);
+        changes.changed = changed.into_iter().filter(|p| !lost.contains(p)).collect();
     }
 }
 

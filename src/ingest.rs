@@ -52,6 +52,10 @@ pub struct IngestOptions {
     pub progress: bool,
     /// Merge the index into one segment when done ([`merge_all`]).
     pub merge: bool,
+    /// Sources whose papers the index holds now (a search's rebuild): one that cannot be opened,
+    /// or read to its end, stops the run even under `skip_invalid`, since the rebuild would
+    /// drop its papers.
+    pub keep_papers_of: Vec<PathBuf>,
 }
 
 impl Default for IngestOptions {
@@ -63,6 +67,7 @@ impl Default for IngestOptions {
             skip_invalid: false,
             progress: true,
             merge: false,
+            keep_papers_of: Vec::new(),
         }
     }
 }
@@ -726,7 +731,7 @@ fn feed(
             Ok(records) => records,
             // A file that cannot be read at all (binary, not gzip, empty, not permitted) is one
             // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
-            Err(e) if opts.skip_invalid => {
+            Err(e) if opts.skip_invalid && !opts.keep_papers_of.contains(&source.path) => {
                 unopened += 1;
                 summary.list_problem(format!("{e:#}"));
                 report.invalid = 1;
@@ -753,6 +758,9 @@ fn feed(
                     report.invalid += 1;
                     let listed = format!("{}:{problem}", source.path.display());
                     if problem.is_read_failure() {
+                        if opts.keep_papers_of.contains(&source.path) {
+                            bail!("{listed}");
+                        }
                         // Said whatever came before: it is what is wrong with the file.
                         summary.problems.push(listed);
                     } else {

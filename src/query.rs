@@ -483,7 +483,7 @@ impl<'q> Lexer<'q> {
         let one_word = text.split_whitespace().count() == 1;
         if prefix && slop > 0 {
             let what = if one_word {
-                "a quoted prefix is the prefix alone"
+                "a quoted prefix takes no slop"
             } else {
                 "a phrase ending in a prefix is searched with its words next to each other"
             };
@@ -1072,7 +1072,18 @@ pub fn parse(query: &str, all: bool) -> Result<Parsed, QueryError> {
             ),
         });
     }
-    let expr = flatten(items, if all { Expr::And } else { Expr::Or });
+    let mut expr = flatten(items, if all { Expr::And } else { Expr::Or });
+    // `--all co-design`: one word, required, so that a word analysis splits requires each of
+    // its parts as beside other words.
+    if all {
+        expr = expr.map(|e| match e {
+            Expr::Leaf {
+                leaf: Leaf::Word(ref w) | Leaf::Prefix(ref w) | Leaf::Fuzzy(ref w, _),
+                ..
+            } if w.contains(|c: char| !c.is_alphanumeric()) => Expr::Required(Box::new(e)),
+            e => e,
+        });
+    }
     Ok(Parsed {
         expr,
         notes: parser.notes,
@@ -1319,7 +1330,14 @@ impl QueryBuilder {
                     (Occur::MustNot, q),
                 ])))
             }
-            Expr::Required(inner) => self.expr(inner, wanted, positive),
+            // Through `boolean`, which requires each part of a split word.
+            Expr::Required(_) => self.boolean(
+                std::slice::from_ref(expr),
+                Occur::Should,
+                wanted,
+                positive,
+                false,
+            ),
             Expr::Boost(inner, boost) => {
                 let q = self.expr(inner, wanted, positive)?;
                 Some(Box::new(BoostQuery::new(q, *boost)))
@@ -1367,7 +1385,7 @@ impl QueryBuilder {
             if self.ranking.drop_stopwords && searched && is_stopword_leaf(item) {
                 continue;
             }
-            let (occur, inner, pos) = match item {
+            let (mut occur, inner, pos) = match item {
                 Expr::Not(inner) => (Occur::MustNot, inner.as_ref(), false),
                 Expr::Required(inner) => (Occur::Must, inner.as_ref(), positive),
                 other => (default, other, positive),
@@ -1381,18 +1399,10 @@ impl QueryBuilder {
             };
             // A required split word requires each of its parts (`--all co-design`: `co` and
             // `design`), as Lucene and Elasticsearch require every token of a word under AND.
-            if let (
-                Occur::Must,
-                Expr::Leaf {
-                    scope,
-                    leaf: Leaf::Word(w),
-                    ..
-                },
-            ) = (occur, inner)
-            {
-                if let Some(parts) = self.split_parts(*scope, w) {
+            if let (Occur::Must, Expr::Leaf { scope, leaf, .. }) = (occur, inner) {
+                if let Some(parts) = self.split_parts(*scope, leaf) {
                     for part in parts {
-                        if let Some(q) = self.leaf(*scope, &Leaf::Word(part), wanted, pos) {
+                        if let Some(q) = self.leaf(*scope, &part, wanted, pos) {
                             let q: Box<dyn Query> = if boost == 1.0 {
                                 q
                             } else {
@@ -1403,6 +1413,10 @@ impl QueryBuilder {
                     }
                     continue;
                 }
+            }
+            // A word required alone matches what it matches optional: ranked as a union.
+            if occur == Occur::Must && items.len() == 1 && matches!(inner, Expr::Leaf { .. }) {
+                occur = Occur::Should;
             }
             if let (Occur::Should, Expr::Leaf { scope, leaf, .. }) = (occur, inner) {
                 let mut alternatives = self.leaf_alternatives(*scope, leaf, wanted, pos);
@@ -1439,9 +1453,10 @@ impl QueryBuilder {
     }
 
     /// The words a word analysis splits (`co-design`: `co`, `design`), as typed but folded,
-    /// without its function words and possessive `s` as a split word is searched; `None` for a
-    /// word that is one word, and where words are searched glued.
-    fn split_parts(&mut self, scope: Scope, word: &str) -> Option<Vec<String>> {
+    /// without its function words and possessive `s` as a split word is searched: each a word,
+    /// a fuzzy word for a fuzzy one, and for a prefix (`large-sca*`) the last a prefix. `None`
+    /// for a leaf that is one word, or no word, and where words are searched glued.
+    fn split_parts(&mut self, scope: Scope, leaf: &Leaf) -> Option<Vec<Leaf>> {
         if self.ranking.glue_words
             || !matches!(
                 scope,
@@ -1450,18 +1465,41 @@ impl QueryBuilder {
         {
             return None;
         }
-        let mut parts = analyzer::terms(&mut self.names, word);
+        let text = match leaf {
+            Leaf::Word(w) | Leaf::Fuzzy(w, _) => w.as_str(),
+            Leaf::Prefix(w) => without_possessive(w),
+            _ => return None,
+        };
+        let mut parts = analyzer::terms(&mut self.names, text);
         if parts.len() < 2 {
             return None;
         }
-        // As the split word is searched: names keep function words only in `author:`.
+        // As the split word is searched: names keep function words only in `author:`, and a
+        // prefix is what the user is typing, whatever it looks like so far.
         if self.ranking.drop_stopwords && scope != Scope::Authors {
-            let function = function_parts(&mut self.names, word);
+            let mut function = function_parts(&mut self.names, text);
+            if let (Leaf::Prefix(_), Some(&(last, _))) = (leaf, parts.last()) {
+                function.retain(|p| *p != last);
+            }
             if parts.iter().any(|(p, _)| !function.contains(p)) {
                 parts.retain(|(p, _)| !function.contains(p));
             }
         }
-        (parts.len() > 1).then(|| parts.into_iter().map(|(_, t)| t).collect())
+        if parts.len() < 2 {
+            return None;
+        }
+        let last = parts.len() - 1;
+        Some(
+            parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (_, part))| match leaf {
+                    Leaf::Fuzzy(_, edits) => Leaf::Fuzzy(part, *edits),
+                    Leaf::Prefix(_) if i == last => Leaf::Prefix(part),
+                    _ => Leaf::Word(part),
+                })
+                .collect(),
+        )
     }
 
     fn leaf(

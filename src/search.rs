@@ -304,25 +304,34 @@ impl Engine {
         // A pasted paragraph may hold many unknown words: at most a few are corrected (each
         // reads the papers of a few near words), the same word once.
         let mut budget = MAX_CORRECTED_WORDS;
-        // Each word is corrected once, and wherever it stands (`mitigatoin mitigatoin`).
-        type Corrected = Option<(String, u64, std::ops::Range<usize>)>;
+        // Each word is corrected once, and wherever it stands, whatever punctuation is around
+        // it (`mitigatoin. mitigatoin`): known by what it is without that punctuation, with
+        // where the correction goes counted from there.
+        type Corrected = Option<(String, std::ops::Range<usize>)>;
         let mut tried: HashMap<(Scope, String), Corrected> = HashMap::new();
         for (scope, word, span) in words {
-            let key = (scope, word.clone());
+            let bare = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+            let at = word.len() - bare.len();
+            let bare = bare.trim_end_matches(|c: char| !c.is_alphanumeric());
+            let key = (scope, bare.to_string());
             let corrected = match tried.get(&key) {
                 Some(known) => known.clone(),
                 None => {
-                    let found = self.correct(scope, &word, &mut budget);
-                    if let Some((_, papers, within)) = &found {
-                        missing.push((word[within.clone()].to_string(), *papers));
-                    }
+                    let found = self.correct(scope, &word, &mut budget).and_then(
+                        |(better, papers, within)| {
+                            missing.push((word.get(within.clone())?.to_string(), papers));
+                            let from_bare = within.start.checked_sub(at)?..within.end - at;
+                            Some((better, from_bare))
+                        },
+                    );
                     tried.insert(key, found.clone());
                     found
                 }
             };
-            if let Some((better, _, within)) = corrected {
+            if let Some((better, within)) = corrected {
                 // Only the word itself is replaced, not the punctuation around it (`liver.`).
-                replaced.push((span.start + within.start..span.start + within.end, better));
+                let start = span.start + at;
+                replaced.push((start + within.start..start + within.end, better));
             }
         }
         if replaced.is_empty() {

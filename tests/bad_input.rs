@@ -350,6 +350,19 @@ fn index_refuses_a_directory_that_is_not_an_index() {
         fs::read_to_string(dir.path().join("precious/thesis.tex")).unwrap(),
         "do not delete"
     );
+    // An index's own files, as a build killed before its first commit leaves them, are not
+    // someone else's: the hint is to build it.
+    cmd(&dir)
+        .args(["index", "--index", "half"])
+        .assert()
+        .code(0);
+    fs::remove_file(dir.path().join("half/paperdex.json")).unwrap();
+    cmd(&dir)
+        .args(["--index", "half", "stats"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("builds one"))
+        .stderr(predicate::str::contains("holds other files").not());
 }
 
 #[test]

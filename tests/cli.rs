@@ -228,6 +228,51 @@ fn search_does_not_rebuild_over_a_listing_that_was_emptied() {
 }
 
 #[test]
+fn a_rebuild_that_finds_a_source_damaged_keeps_the_index_as_it_was() {
+    let dir = workdir();
+    let gz = |lines: &str| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, lines.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    let records: String = (0..200)
+        .map(|i| format!("{{\"id\": \"g{i}\", \"title\": \"Gzipped drift {i}\"}}\n"))
+        .collect();
+    let good = gz(&records);
+    fs::write(dir.path().join("corpus/more.jsonl.gz"), &good).unwrap();
+    let count = |query: &str| {
+        let out = cmd(&dir)
+            .args(["search", "--count", query])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        (
+            stdout.trim().to_string(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(count("venue:more").0, "200");
+    // Cut short, beside another change: the rebuild would drop the papers after the cut.
+    fs::write(
+        dir.path().join("corpus/more.jsonl.gz"),
+        &good[..good.len() / 2],
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("corpus/extra.jsonl"),
+        r#"{"id": "x1", "title": "Drift", "abstract": "drift"}"#,
+    )
+    .unwrap();
+    let (found, stderr) = count("venue:more");
+    assert_eq!(found, "200", "{stderr}");
+    assert!(
+        stderr.contains("could not rebuild, searching the old index"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("more.jsonl.gz"), "{stderr}");
+}
+
+#[test]
 fn a_source_whose_name_is_not_utf8_is_skipped_once_not_rebuilt_on_every_search() {
     use std::os::unix::ffi::OsStrExt;
     let dir = workdir();
@@ -1118,6 +1163,25 @@ fn a_required_split_word_requires_each_of_its_parts() {
     );
     // Beside other words, not required, it still ranks by how many parts match.
     assert!(count(&["large-scale training"]) > every_part);
+    // On its own, and in a field, as beside others.
+    let both = count(&["+large +scale"]);
+    assert!(count(&["large OR scale"]) > both);
+    assert_eq!(count(&["+large-scale"]), both);
+    assert_eq!(count(&["--all", "large-scale"]), both);
+    assert_eq!(count(&["(+large-scale)"]), both);
+    assert_eq!(
+        count(&["title:(+large-scale)"]),
+        count(&["title:(+large +scale)"])
+    );
+    // A split prefix or fuzzy word: each part, the last the prefix.
+    assert_eq!(
+        count(&["+large-sca* +training"]),
+        count(&["+large +sca* +training"])
+    );
+    assert_eq!(
+        count(&["+large-scale~ +training"]),
+        count(&["+large~ +scale~ +training"])
+    );
 }
 
 /// What a terminal shows in colour is in the JSON too: the matched words of the title as byte
@@ -1335,12 +1399,19 @@ fn a_word_no_paper_has_gets_a_did_you_mean_and_the_query_keeps_its_meaning() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("did you mean `straggler`?"));
-    // A word repeated is corrected wherever it stands.
+    // A word repeated is corrected wherever it stands, whatever punctuation is beside it,
+    // and named once.
     cmd(&dir)
         .args(["search", "stragglr mitigation stragglr"])
         .assert()
         .stderr(predicate::str::contains(
             "did you mean `straggler mitigation straggler`? (papers with `stragglr`: 0)",
+        ));
+    cmd(&dir)
+        .args(["search", "(stragglr. stragglr"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "did you mean `(straggler. straggler`? (papers with `stragglr`: 0)",
         ));
     cmd(&dir)
         .args(["search", "--count", "author:malick"])
