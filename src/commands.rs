@@ -258,20 +258,18 @@ fn disk_is_full(dir: &Path) -> bool {
 /// `remove`: a search says on stderr that its sources changed and searches it as it is. An index
 /// of another paperdex version is rebuilt from its recorded sources, since it cannot be searched.
 pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
-    let fallback = match plan(home)? {
+    let (fallback, keep_papers_of) = match plan(home)? {
         Plan::Search(opened, note) => {
             if let Some(note) = note {
                 eprintln!("{note}");
             }
             return Ok(*opened);
         }
-        Plan::Build { fallback, .. } => fallback,
-    };
-    // An index to fall back on holds the papers of its recorded sources: a rebuild that
-    // cannot read one of them whole is given up, rather than dropping its papers.
-    let keep_papers_of = match (fallback, home.read_manifest()) {
-        (true, Ok(manifest)) => manifest.sources.into_iter().map(|s| s.path).collect(),
-        _ => Vec::new(),
+        Plan::Build {
+            fallback,
+            keep_papers_of,
+            ..
+        } => (fallback, keep_papers_of),
     };
     let opts = IngestOptions {
         mode: Mode::Rebuild,
@@ -314,11 +312,14 @@ pub fn open_for_search(home: &IndexHome) -> Result<PaperIndex> {
 enum Plan {
     /// Search the index as it is, after saying `note` on stderr.
     Search(Box<PaperIndex>, Option<String>),
-    /// Build it from `inputs`, saying `why`; `fallback`: an index to search if the build fails.
+    /// Build it from `inputs`, saying `why`; `fallback`: an index to search if the build fails;
+    /// `keep_papers_of`: the sources whose papers that index holds, which the build must read
+    /// whole or give up rather than drop them.
     Build {
         inputs: Vec<PathBuf>,
         why: String,
         fallback: bool,
+        keep_papers_of: Vec<PathBuf>,
     },
 }
 
@@ -334,6 +335,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                     ),
                     inputs: vec![corpus],
                     fallback: true,
+                    keep_papers_of: Vec::new(),
                 });
             }
             let mut changes = home.changes(&opened.manifest);
@@ -362,6 +364,12 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                 return Ok(Plan::Search(Box::new(opened), Some(note)));
             }
             Ok(Plan::Build {
+                keep_papers_of: opened
+                    .manifest
+                    .sources
+                    .iter()
+                    .map(|s| s.path.clone())
+                    .collect(),
                 inputs: opened.manifest.inputs.clone(),
                 why: format!(
                     "paperdex: sources changed since the index in {} was built; rebuilding it",
@@ -385,6 +393,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                     home.dir.display()
                 ),
                 fallback: false,
+                keep_papers_of: Vec::new(),
             })
         }
         Err(OpenError::Format { found }) => {
@@ -412,6 +421,7 @@ fn plan(home: &IndexHome) -> Result<Plan> {
                     home.dir.display()
                 ),
                 fallback: false,
+                    keep_papers_of: Vec::new(),
             })
         }
         Err(e @ OpenError::Broken(_)) => Err(open_error(home, e)),

@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use tantivy::index::InvertedIndexReader;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
@@ -294,26 +294,38 @@ struct Completions {
     doc: DocId,
 }
 
+/// Calls `f` with each term of `inverted` that starts with `prefix`, and its term info, in
+/// term order.
+pub(crate) fn each_with_prefix(
+    inverted: &InvertedIndexReader,
+    prefix: &str,
+    mut f: impl FnMut(&[u8], &TermInfo) -> tantivy::Result<()>,
+) -> tantivy::Result<()> {
+    let mut stream = inverted
+        .terms()
+        .range()
+        .ge(prefix.as_bytes())
+        .into_stream()?;
+    while stream.advance() {
+        if !stream.key().starts_with(prefix.as_bytes()) {
+            break;
+        }
+        f(stream.key(), stream.value())?;
+    }
+    Ok(())
+}
+
 impl Completions {
     fn read(inverted: &InvertedIndexReader, prefix: &str) -> tantivy::Result<Option<Completions>> {
         let option = IndexRecordOption::WithFreqsAndPositions;
-        let mut stream = inverted
-            .terms()
-            .range()
-            .ge(prefix.as_bytes())
-            .into_stream()?;
         let mut cursors = Vec::new();
         let mut rare = Vec::new();
         let mut positions = Vec::new();
-        while stream.advance() {
-            if !stream.key().starts_with(prefix.as_bytes()) {
-                break;
-            }
-            let info = stream.value();
+        each_with_prefix(inverted, prefix, |_, info| {
             let mut postings = inverted.read_postings_from_terminfo(info, option)?;
             if info.doc_freq > RARE {
                 cursors.push(postings);
-                continue;
+                return Ok(());
             }
             let mut doc = postings.doc();
             while doc != TERMINATED {
@@ -321,7 +333,8 @@ impl Completions {
                 rare.extend(positions.iter().map(|&p| (doc, p)));
                 doc = postings.advance();
             }
-        }
+            Ok(())
+        })?;
         if cursors.is_empty() && rare.is_empty() {
             return Ok(None);
         }

@@ -88,20 +88,13 @@ impl InAbstract {
             }
             Leaf::Prefix(prefix, stems) => {
                 let inverted = reader.inverted_index(self.text)?;
-                let mut stream = inverted
-                    .terms()
-                    .range()
-                    .ge(prefix.as_bytes())
-                    .into_stream()?;
                 let mut words = Vec::new();
-                while stream.advance() {
-                    if !stream.key().starts_with(prefix.as_bytes()) {
-                        break;
-                    }
-                    if let Ok(word) = std::str::from_utf8(stream.key()) {
+                crate::completion::each_with_prefix(&inverted, prefix, |key, _| {
+                    if let Ok(word) = std::str::from_utf8(key) {
                         words.push(word.to_string());
                     }
-                }
+                    Ok(())
+                })?;
                 for word in words.iter().chain(stems) {
                     self.collect(reader, &[(0, word.as_str())], 0, &mut docs)?;
                 }

@@ -592,8 +592,8 @@ impl IndexHome {
     }
 
     /// What the directory holds that is not a paperdex index's (hidden files, a README and the
-    /// index's own files aside): a directory that holds any is never built into, since a build would mix with
-    /// (or be taken for) someone else's files.
+    /// index's own files aside): a directory that holds any is never built into, since a build
+    /// would mix with (or be taken for) someone else's files.
     pub fn foreign_entries(&self) -> Result<Vec<String>> {
         Ok(fs::read_dir(&self.dir)
             .with_context(|| format!("reading {}", self.dir.display()))?

@@ -780,10 +780,9 @@ fn feed(
         if report.papers > 0 && records.is_listing() && sources::read_once(&source.path) {
             // Ids come from a listing's file name, which a pipe has not.
             eprintln!(
-                "paperdex: note: {}: a listing piped in takes its ids from the pipe's name ({}-1, {}-2, ...), so another listing piped in with --add would replace its papers; save each listing as a file named for its venue (iclr-2024.txt) to keep them apart",
+                "paperdex: note: {}: a listing piped in takes its ids from the pipe's name ({venue}-1, {venue}-2, ...), so another listing piped in with --add would replace its papers; save each listing as a file named for its venue (iclr-2024.txt) to keep them apart",
                 source.path.display(),
-                source.venue,
-                source.venue
+                venue = source.venue,
             );
         }
         if report.papers == 0 && report.invalid == 0 && report.header_total != Some(0) {

@@ -1474,16 +1474,10 @@ impl QueryBuilder {
         if parts.len() < 2 {
             return None;
         }
-        // As the split word is searched: names keep function words only in `author:`, and a
-        // prefix is what the user is typing, whatever it looks like so far.
+        // As the split word is searched: names keep function words only in `author:`.
         if self.ranking.drop_stopwords && scope != Scope::Authors {
-            let mut function = function_parts(&mut self.names, text);
-            if let (Leaf::Prefix(_), Some(&(last, _))) = (leaf, parts.last()) {
-                function.retain(|p| *p != last);
-            }
-            if parts.iter().any(|(p, _)| !function.contains(p)) {
-                parts.retain(|(p, _)| !function.contains(p));
-            }
+            let prefix = matches!(leaf, Leaf::Prefix(_));
+            drop_function_parts(&mut self.names, text, &mut parts, prefix);
         }
         if parts.len() < 2 {
             return None;
@@ -1631,16 +1625,8 @@ impl QueryBuilder {
             && self.ranking.drop_stopwords
             && !self.ranking.glue_words
         {
-            let mut function = function_parts(&mut self.names, text);
-            // The prefix is what the user is typing, whatever it looks like so far.
-            if split_prefix {
-                let last = prose_terms.last().map(|(p, _)| *p);
-                function.retain(|p| Some(*p) != last);
-            }
-            if prose_terms.iter().any(|(p, _)| !function.contains(p)) {
-                prose_terms.retain(|(p, _)| !function.contains(p));
-                function_dropped = function;
-            }
+            function_dropped =
+                drop_function_parts(&mut self.names, text, &mut prose_terms, split_prefix);
         }
         // A phrase's last word, when a prefix, is taken as typed, as a prefix is; the stems
         // shorter than it that its words have (`"neural optimiz*"`: `optim`) stand in its place
@@ -2169,6 +2155,27 @@ fn or(alternatives: Vec<Alt>) -> Box<dyn Query> {
             .map(|a| (Occur::Should, a.into_query()))
             .collect(),
     ))
+}
+
+/// Drops from `parts` (the terms of the split word `text`, as [`analyzer::terms`] numbers them)
+/// its function words, unless nothing else would be left; with `prefix`, the last part is kept
+/// whatever it is, since it is what the user is typing. The positions dropped.
+fn drop_function_parts(
+    names: &mut TextAnalyzer,
+    text: &str,
+    parts: &mut Vec<(usize, String)>,
+    prefix: bool,
+) -> Vec<usize> {
+    let mut function = function_parts(names, text);
+    if prefix {
+        let last = parts.last().map(|(p, _)| *p);
+        function.retain(|p| Some(*p) != last);
+    }
+    if !parts.iter().any(|(p, _)| !function.contains(p)) {
+        return Vec::new();
+    }
+    parts.retain(|(p, _)| !function.contains(p));
+    function
 }
 
 /// The positions of the function words of `text` (as [`analyzer::terms`] numbers them): stop
