@@ -171,6 +171,8 @@ struct State {
     current: Option<Entry>,
     /// Whether stray text before the first entry has been reported (once per block).
     stray_reported: bool,
+    /// Line of the last `| Total:` header after the first: two listings joined with `cat`.
+    later_header: Option<u64>,
 }
 
 /// An entry being assembled from its lines.
@@ -186,12 +188,29 @@ struct Entry {
     error: Option<RecordError>,
 }
 
+impl Entry {
+    /// An entry that is an error from its first line.
+    fn failed(line: u64, message: String) -> Entry {
+        Entry {
+            number: 0,
+            line,
+            title: String::new(),
+            authors: None,
+            abstract_raw: String::new(),
+            error: Some(RecordError { line, message }),
+        }
+    }
+}
+
 /// What a line of a listing is, decided on its bytes so even an invalid UTF-8 line can start an
 /// entry (and resynchronise the parser).
 enum LineKind<'a> {
     Blank,
     /// `#N rest`: the number (`None` when too large for one) and the bytes after it.
     Entry(Option<u64>, &'a [u8]),
+    /// `#-N rest` or `#+N rest`: an entry line whose number has a sign. Still an entry, so its
+    /// lines are not read into the abstract above.
+    SignedEntry,
     Text,
 }
 
@@ -201,14 +220,26 @@ fn classify(bytes: &[u8]) -> LineKind<'_> {
     }
     // Indented too: a `#N` line pasted with a tab would otherwise run into the abstract above.
     if let Some(rest) = bytes.trim_ascii_start().strip_prefix(b"#") {
+        let ends_word = |after: &[u8]| after.is_empty() || after[0] == b' ' || after[0] == b'\t';
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let after = &rest[digits..];
-        if digits > 0 && (after.is_empty() || after[0] == b' ' || after[0] == b'\t') {
+        // `#12. Title`, `#12: Title` and `#12) Title`, as listings made by hand or by other
+        // tools number their entries, are entries too; `#1st` is text.
+        let after = match after {
+            [b'.' | b':' | b')', tail @ ..] if ends_word(tail) => tail,
+            _ => after,
+        };
+        if digits > 0 && ends_word(after) {
             // All ASCII digits, so this is valid UTF-8; only overflow can fail.
             let n = std::str::from_utf8(&rest[..digits])
                 .ok()
                 .and_then(|d| d.parse::<u64>().ok());
             return LineKind::Entry(n, after);
+        }
+        if let [b'-' | b'+', d, ..] = rest {
+            if d.is_ascii_digit() {
+                return LineKind::SignedEntry;
+            }
         }
     }
     LineKind::Text
@@ -285,6 +316,7 @@ impl<R: BufRead> ListingReader<R> {
                 seen: HashMap::new(),
                 current: None,
                 stray_reported: false,
+                later_header: None,
             },
         }
     }
@@ -310,8 +342,16 @@ impl State {
         };
         let fail = |message: String| Some(RecordError { line, message });
         if let Some(&first) = self.seen.get(&number) {
+            let joined = match self.later_header {
+                // Ids are `<file stem>-<N>`, so two listings in one file cannot both keep them.
+                Some(header) if header > first => format!(
+                    ", before the second `| Total:` header at line {header}: two listings in \
+                     one file? give each listing a file of its own"
+                ),
+                _ => String::new(),
+            };
             entry.error = fail(format!(
-                "duplicate entry #{number} (first seen at line {first})"
+                "duplicate entry #{number} (first seen at line {first}{joined})"
             ));
         } else {
             self.seen.insert(number, line);
@@ -354,6 +394,14 @@ impl State {
             entry.error = fail(format!("entry #{number}: invalid UTF-8"));
             return None;
         };
+        if entry.authors.is_some() && parse_authors(text).is_some() {
+            entry.error = fail(format!(
+                "entry #{number} (line {}) has a second `Authors:` line; is the `#N Title` line \
+                 of the entry it starts missing?",
+                entry.line
+            ));
+            return None;
+        }
         if entry.authors.is_none() {
             match parse_authors(text) {
                 Some(authors) => entry.authors = Some(authors),
@@ -383,9 +431,11 @@ impl State {
 
     /// Handles a non-blank line before the first entry: the header, or stray text.
     fn preamble_line(&mut self, bytes: &[u8], line: u64) -> Option<RecordError> {
-        let header = std::str::from_utf8(bytes).ok().and_then(parse_header);
-        if let (Some(total), None) = (header, self.header_total) {
-            self.header_total = Some(total);
+        if let Some(total) = std::str::from_utf8(bytes).ok().and_then(parse_header) {
+            match self.header_total {
+                None => self.header_total = Some(total),
+                Some(_) => self.later_header = Some(line),
+            }
             return None;
         }
         if self.stray_reported {
@@ -457,23 +507,39 @@ impl<R: BufRead> Iterator for ListingReader<R> {
                     let next = match n {
                         Some(n) => state.start_entry(n, rest, line.number, line.overlong),
                         // Still an entry, so its lines are not taken for another's.
-                        None => Entry {
-                            number: 0,
-                            line: line.number,
-                            title: String::new(),
-                            authors: None,
-                            abstract_raw: String::new(),
-                            error: Some(RecordError {
-                                line: line.number,
-                                message: format!("entry number too large (at most {})", u64::MAX),
-                            }),
-                        },
+                        None => Entry::failed(
+                            line.number,
+                            format!("entry number too large (at most {})", u64::MAX),
+                        ),
                     };
                     if let Some(done) = state.current.replace(next) {
                         return Some(state.finish(done));
                     }
                 }
+                LineKind::SignedEntry => {
+                    let next = Entry::failed(
+                        line.number,
+                        "entry number with a sign: an entry starts `#N Title`, N a whole \
+                         number from 0"
+                            .to_owned(),
+                    );
+                    if let Some(done) = state.current.replace(next) {
+                        return Some(state.finish(done));
+                    }
+                }
                 LineKind::Text => {
+                    // The header of a second listing joined on (`cat a.txt b.txt`) ends the
+                    // entry before it rather than running into its abstract.
+                    if state.current.is_some()
+                        && std::str::from_utf8(line.bytes)
+                            .ok()
+                            .and_then(parse_header)
+                            .is_some()
+                    {
+                        state.later_header = Some(line.number);
+                        let done = state.current.take()?;
+                        return Some(state.finish(done));
+                    }
                     if let Some(err) = state.add_line(line.bytes, line.number, line.overlong) {
                         return Some(Err(err));
                     }
@@ -762,6 +828,68 @@ mod tests {
         assert_eq!(items[0].as_ref().unwrap_err().line, 1);
         assert_eq!(numbers(&items), [2]);
         assert_eq!(items[2].as_ref().unwrap_err().line, 8);
+    }
+
+    #[test]
+    fn two_listings_joined_keep_their_abstracts_and_name_the_second_header() {
+        let joined = "| Total: 2\n\n#1 T\n\nAuthors: A\n\nFirst abstract.\n\n| Total: 1\n\n\
+                      #1 U\n\nAuthors: B\n\nSecond abstract.\n\n#3 W\n\nAuthors: C\n\nThird.\n";
+        let items = parse(joined);
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "First abstract.");
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(err.line, 11);
+        assert!(
+            err.message.contains("duplicate entry #1")
+                && err.message.contains("second `| Total:` header at line 9"),
+            "{err}"
+        );
+        assert_eq!(items[2].as_ref().unwrap().abstract_text, "Third.");
+        // Numbers that do not meet are not an error.
+        let items = parse("#1 T\nAuthors: A\nX\n| Total: 1\n#2 U\nAuthors: B\nY\n");
+        assert_eq!(numbers(&items), [1, 2]);
+        assert!(errors(&items).is_empty());
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "X");
+    }
+
+    #[test]
+    fn a_second_authors_line_is_an_error_for_its_entry() {
+        for text in [
+            "#1 T\nAuthors: A\nAuthors: B\nX\n#2 U\nAuthors: C\nY\n",
+            // The `#N` line of the next entry lost: its authors would run into this abstract.
+            "#1 T\nAuthors: A\nX\n\nAuthors: B\nY\n#2 U\nAuthors: C\nY\n",
+        ] {
+            let items = parse(text);
+            assert_eq!(items.len(), 2, "{items:?}");
+            let err = items[0].as_ref().unwrap_err();
+            assert!(err.message.contains("second `Authors:`"), "{err}");
+            assert!(err.line == 3 || err.line == 5, "{err}");
+            assert_eq!(numbers(&items), [2]);
+        }
+    }
+
+    #[test]
+    fn entry_lines_numbered_with_punctuation_or_a_sign() {
+        let items = parse(
+            "#1. Dotted\nAuthors: A\nX\n#2: Coloned\nAuthors: B\nY\n#3) Paren\nAuthors: C\nZ\n",
+        );
+        let titles: Vec<&str> = items
+            .iter()
+            .map(|p| p.as_ref().unwrap().title.as_str())
+            .collect();
+        assert_eq!(titles, ["Dotted", "Coloned", "Paren"]);
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "X");
+        // `#-2` is an entry line with a bad number, not a line of the abstract above.
+        let items = parse("#1 T\nAuthors: A\nX\n#-2 U\nAuthors: B\nY\n#3 V\nAuthors: C\nZ\n");
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "X");
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(err.message.contains("with a sign"), "{err}");
+        assert_eq!(numbers(&items), [1, 3]);
+        // Text that only starts like a number is abstract text.
+        let got = papers("#1 T\nAuthors: A\nX\n#1st place in #2.5x tests\n");
+        assert_eq!(got[0].abstract_text, "X #1st place in #2.5x tests");
     }
 
     #[test]
