@@ -94,6 +94,17 @@ fn bench_corpus(c: &mut Criterion, name: &str, opened: &PaperIndex, queries: &[B
             })
         });
     }
+    // A prefix repeated (a pasted list, a script's query): each repeat adds the same score,
+    // and the repeats are searched as one.
+    let repeated = "data* ".repeat(500);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("repeated-prefix-500", |b| {
+        b.iter(|| {
+            let answer = engine.search(&request(&repeated)).unwrap();
+            assert!(!answer.hits.is_empty());
+            black_box(answer);
+        })
+    });
     // The same keyword queries, top 10 by tantivy alone (its boolean query and block-max WAND
     // over the same terms), then by paperdex's ranking of the built query (MaxScore, no
     // stored fields or snippets).

@@ -73,7 +73,7 @@ impl Scope {
 pub const FIELD_NAMES: &str = "title, author, abstract, venue, id, year";
 
 /// One searchable unit of a query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Leaf {
     /// A word; analysis may split it (`co-design`), and the parts must then stand together.
     Word(String),
@@ -1376,6 +1376,8 @@ impl QueryBuilder {
                 (rest, years) => rest.or(years),
             };
         }
+        let merged = merge_repeats(items);
+        let items = merged.as_deref().unwrap_or(items);
         // Function words are dropped only beside something else to search for (a word, a
         // phrase, a field, a group): `the` alone is still searched, `the -drift` too, and a
         // query of nothing but function words (`to be or not to be`) is searched as it is.
@@ -2270,6 +2272,85 @@ fn is_plain_word(expr: &Expr) -> bool {
 }
 
 /// A function word of prose (`title:(the drift)` too, but never an author's name: `An`).
+/// A group's repeats of one leaf as one item, or `None` when nothing repeats: `a* a* a*` is
+/// `a*^3` and `-x -x` is `-x`. Each repeat adds the same score, so the sum is the same, but the
+/// leaf is looked up and walked once rather than once a repeat (2,000 `a*` took over 10 s).
+/// Function words and `year:` filters are left as they are: they are dropped or filter.
+fn merge_repeats(items: &[Expr]) -> Option<Vec<Expr>> {
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+    enum Kind {
+        Plain,
+        Required,
+        Not,
+    }
+    /// An item's kind, scope, leaf, boost and span, for a leaf that may be merged.
+    fn key(item: &Expr) -> Option<(Kind, Scope, &Leaf, f32, &Range<usize>)> {
+        let (kind, inner) = match item {
+            Expr::Required(inner) => (Kind::Required, inner.as_ref()),
+            Expr::Not(inner) => (Kind::Not, inner.as_ref()),
+            other => (Kind::Plain, other),
+        };
+        let (leaf_expr, boost) = match inner {
+            Expr::Boost(leaf, b) if kind != Kind::Not => (leaf.as_ref(), *b),
+            other => (other, 1.0),
+        };
+        match leaf_expr {
+            Expr::Leaf { scope, leaf, span }
+                if !matches!(leaf, Leaf::Years(..)) && !is_stopword_leaf(leaf_expr) =>
+            {
+                Some((kind, *scope, leaf, boost, span))
+            }
+            _ => None,
+        }
+    }
+    if items.len() < 2 {
+        return None;
+    }
+    let keys: Vec<_> = items.iter().map(key).collect();
+    // Each group's first item, its boosts summed, and how many items it has.
+    let mut groups: FxHashMap<(Kind, Scope, &Leaf), (usize, f32, usize)> = FxHashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        if let Some((kind, scope, leaf, boost, _)) = *k {
+            groups
+                .entry((kind, scope, leaf))
+                .and_modify(|(_, total, n)| {
+                    *total += boost;
+                    *n += 1;
+                })
+                .or_insert((i, boost, 1));
+        }
+    }
+    if groups.values().all(|&(_, _, n)| n == 1) {
+        return None;
+    }
+    let mut merged = Vec::with_capacity(items.len());
+    for (i, (item, k)) in items.iter().zip(&keys).enumerate() {
+        let Some((kind, scope, leaf, _, span)) = *k else {
+            merged.push(item.clone());
+            continue;
+        };
+        let (first, total, n) = groups[&(kind, scope, leaf)];
+        if first != i {
+            continue;
+        }
+        if n == 1 {
+            merged.push(item.clone());
+            continue;
+        }
+        let leaf = Box::new(Expr::Leaf {
+            scope,
+            leaf: leaf.clone(),
+            span: span.clone(),
+        });
+        merged.push(match kind {
+            Kind::Not => Expr::Not(leaf),
+            Kind::Plain => Expr::Boost(leaf, total),
+            Kind::Required => Expr::Required(Box::new(Expr::Boost(leaf, total))),
+        });
+    }
+    Some(merged)
+}
+
 fn is_stopword_leaf(expr: &Expr) -> bool {
     matches!(
         expr,

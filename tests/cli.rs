@@ -1135,6 +1135,37 @@ fn a_boost_decides_which_word_counts_more() {
 }
 
 #[test]
+fn a_repeated_word_counts_as_often_as_it_is_written() {
+    let dir = workdir();
+    let scored = |q: &str| -> Vec<(String, f32)> {
+        json_hits(&dir, &[q, "-n", "20"])
+            .into_iter()
+            .map(|h| (h.id, h.score))
+            .collect()
+    };
+    let same = |a: &str, b: &str| {
+        let (x, y) = (scored(a), scored(b));
+        assert!(!x.is_empty(), "{a}");
+        assert_eq!(x.len(), y.len(), "{a} / {b}");
+        for ((id_x, s_x), (id_y, s_y)) in x.iter().zip(&y) {
+            assert_eq!(id_x, id_y, "{a} / {b}");
+            assert!((s_x - s_y).abs() < 1e-3, "{a} {s_x} / {b} {s_y}");
+        }
+    };
+    same("drift drift drift", "drift^3");
+    same("drift drift^2 straggler", "drift^3 straggler");
+    same("dri* dri*", "dri*^2");
+    same("+training +training gpu", "+training^2 gpu");
+    same("-drift -drift training", "-drift training");
+    same("\"data drift\" \"data drift\"", "\"data drift\"^2");
+    // Repeated beside a different word it still adds: the repeat outranks the single word.
+    assert_eq!(
+        scored("straggler straggler straggler drift")[0].0,
+        "mlsys-2022-9"
+    );
+}
+
+#[test]
 fn a_required_split_word_requires_each_of_its_parts() {
     let dir = workdir();
     let count = |args: &[&str]| -> u64 {
