@@ -182,6 +182,9 @@ struct Entry {
     title: String,
     /// `None` until the `Authors:` line is seen.
     authors: Option<Vec<String>>,
+    /// Whether the line just read was of authors and ended in `;`: the list goes on in the
+    /// next line (a listing wrapped by an editor or a mail program).
+    authors_open: bool,
     /// Raw abstract lines joined with spaces; cleaned when the entry ends.
     abstract_raw: String,
     /// The first problem found; the rest of the entry is skipped.
@@ -196,6 +199,7 @@ impl Entry {
             line,
             title: String::new(),
             authors: None,
+            authors_open: false,
             abstract_raw: String::new(),
             error: Some(RecordError { line, message }),
         }
@@ -215,12 +219,12 @@ enum LineKind<'a> {
 }
 
 fn classify(bytes: &[u8]) -> LineKind<'_> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if trim_space_start(bytes).is_empty() {
         return LineKind::Blank;
     }
     // Indented too: a `#N` line pasted with a tab would otherwise run into the abstract above.
-    if let Some(rest) = bytes.trim_ascii_start().strip_prefix(b"#") {
-        let ends_word = |after: &[u8]| after.is_empty() || after[0] == b' ' || after[0] == b'\t';
+    if let Some(rest) = trim_space_start(bytes).strip_prefix(b"#") {
+        let ends_word = |after: &[u8]| after.is_empty() || space_len(after) > 0;
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let after = &rest[digits..];
         // `#12. Title`, `#12: Title` and `#12) Title`, as listings made by hand or by other
@@ -246,23 +250,52 @@ fn classify(bytes: &[u8]) -> LineKind<'_> {
 }
 
 /// Removes the trailing link markers papers.cool appends to titles: `[PDF]`, `[Copy]`,
-/// `[Kimi2]`, `[REL]`, any `[Word]` or `[Word<digits>]`.
-fn strip_markers(mut title: &str) -> &str {
+/// `[Kimi2]`, `[REL]`, and any `[Word]` or `[Word<digits>]` after the first of those. A title
+/// that ends in a bracketed word of its own (`What Is in the [MASK]`, `Keynote [Invited]`)
+/// keeps it.
+fn strip_markers(title: &str) -> &str {
+    const MARKERS: [&str; 5] = ["pdf", "html", "copy", "kimi", "rel"];
+    let mut rest = title;
+    let mut cut = None;
     loop {
-        title = title.trim_end();
-        let Some(inner) = title
+        rest = rest.trim_end();
+        let Some((before, word)) = rest
             .strip_suffix(']')
             .and_then(|t| t.rfind('[').map(|p| (&t[..p], &t[p + 1..])))
         else {
-            return title;
+            break;
         };
-        let (before, word) = inner;
         let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
-        let is_marker = !letters.is_empty() && letters.chars().all(|c| c.is_ascii_alphabetic());
-        if !is_marker {
-            return title;
+        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+            break;
         }
-        title = before;
+        if MARKERS.iter().any(|m| letters.eq_ignore_ascii_case(m)) {
+            cut = Some(before);
+        }
+        rest = before;
+    }
+    cut.map_or(title.trim_end(), str::trim_end)
+}
+
+/// The length of the whitespace character `bytes` start with, 0 if none: ASCII, and the
+/// no-break and other Unicode spaces text copied from a web page has (U+00A0, U+2000 to
+/// U+200A, U+202F, U+205F, U+3000).
+fn space_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [b, ..] if b.is_ascii_whitespace() => 1,
+        [0xC2, 0xA0, ..] => 2,
+        [0xE2, 0x80, 0x80..=0x8A | 0xAF, ..] | [0xE2, 0x81, 0x9F, ..] | [0xE3, 0x80, 0x80, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// `bytes` without the whitespace it starts with (as [`space_len`] knows it).
+fn trim_space_start(mut bytes: &[u8]) -> &[u8] {
+    loop {
+        match space_len(bytes) {
+            0 => return bytes,
+            n => bytes = &bytes[n..],
+        }
     }
 }
 
@@ -337,6 +370,7 @@ impl State {
             line,
             title: String::new(),
             authors: None,
+            authors_open: false,
             abstract_raw: String::new(),
             error: None,
         };
@@ -402,9 +436,22 @@ impl State {
             ));
             return None;
         }
+        if let Some(authors) = entry.authors.as_mut() {
+            if entry.abstract_raw.is_empty()
+                && (entry.authors_open || text.trim_start().starts_with(';'))
+            {
+                authors.extend(split_authors(text));
+                entry.authors_open = text.trim_end().ends_with(';');
+                return None;
+            }
+        }
         if entry.authors.is_none() {
             match parse_authors(text) {
-                Some(authors) => entry.authors = Some(authors),
+                Some(authors) => {
+                    // `Authors: ;` is an empty list, not the start of one.
+                    entry.authors_open = !authors.is_empty() && text.trim_end().ends_with(';');
+                    entry.authors = Some(authors);
+                }
                 None => {
                     entry.error = fail(format!(
                         "entry #{number} (line {}) has no `Authors:` line before its abstract",
@@ -498,11 +545,10 @@ impl<R: BufRead> Iterator for ListingReader<R> {
                 Some(Ok(line)) => line,
             };
             match classify(line.bytes) {
-                LineKind::Blank => {
-                    if state.current.is_none() {
-                        state.stray_reported = false;
-                    }
-                }
+                LineKind::Blank => match state.current.as_mut() {
+                    None => state.stray_reported = false,
+                    Some(entry) => entry.authors_open = false,
+                },
                 LineKind::Entry(n, rest) => {
                     let next = match n {
                         Some(n) => state.start_entry(n, rest, line.number, line.overlong),
@@ -732,6 +778,45 @@ mod tests {
     fn title_markers_with_digits_are_removed() {
         let got = papers("#24 On Gradients [PDF1] [Copy] [Kimi12] [REL]\n\nAuthors: A\n\nX\n");
         assert_eq!(got[0].title, "On Gradients");
+    }
+
+    #[test]
+    fn a_bracketed_word_of_the_title_is_kept_before_the_markers() {
+        let got = papers(
+            "#1 What Is in the [MASK] [PDF] [Copy] [Kimi1] [REL]\nAuthors: A\nX\n\
+             #2 Keynote Talk [Invited]\nAuthors: B\nY\n#3 Plain [pdf2] [NEW]\nAuthors: C\nZ\n",
+        );
+        let titles: Vec<&str> = got.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["What Is in the [MASK]", "Keynote Talk [Invited]", "Plain"]
+        );
+    }
+
+    #[test]
+    fn a_no_break_space_around_the_entry_number_still_starts_an_entry() {
+        let got = papers(
+            "#1 First\nAuthors: A\nOne.\n\n#2\u{a0}Second\nAuthors: B\nTwo.\n\n\u{a0}#3\u{2009}Third\nAuthors: C\nThree.\n",
+        );
+        let titles: Vec<&str> = got.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["First", "Second", "Third"]);
+        assert_eq!(got[0].abstract_text, "One.");
+    }
+
+    #[test]
+    fn an_author_list_wrapped_onto_more_lines_is_one_list() {
+        let got = papers(
+            "#1 T\n\nAuthors: Ann Lee ; Bob Ray ;\n  Dan Wu ;\nEve Moss\n\nThe abstract.\n\
+             #2 U\nAuthors: Cy Ng\n; Di Po\nAbstract two.\n\
+             #3 V\nAuthors: Al Bo ;\n\nNot a name but the abstract.\n",
+        );
+        assert_eq!(got[0].authors, ["Ann Lee", "Bob Ray", "Dan Wu", "Eve Moss"]);
+        assert_eq!(got[0].abstract_text, "The abstract.");
+        assert_eq!(got[1].authors, ["Cy Ng", "Di Po"]);
+        assert_eq!(got[1].abstract_text, "Abstract two.");
+        // After a blank line, the abstract starts, whatever the line before ended in.
+        assert_eq!(got[2].authors, ["Al Bo"]);
+        assert_eq!(got[2].abstract_text, "Not a name but the abstract.");
     }
 
     #[test]
