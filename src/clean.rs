@@ -17,7 +17,11 @@
 /// 2: an author list written out twice over is read once ([`crate::paper::authors_once`]).
 /// 3: two names joined by "and" in one author entry are two authors
 /// ([`crate::paper::author_list`]).
-pub const CLEANING_VERSION: u32 = 3;
+/// 4: LaTeX letters (`{\o}`, `\ss`, `{\L}`) and accents on any letter (`\v{s}`, `{\H o}`,
+/// `\"{\i}`) are letters, not dropped; `\href{url}{text}` and `\footnote{...}` are kept apart
+/// from the words beside them; and listings are read as the twenty-second session reads them
+/// (a no-break space after `#N`, an author list over several lines, a title's own `[Word]`).
+pub const CLEANING_VERSION: u32 = 4;
 
 /// Cleans one scraped text field for indexing and display.
 ///
@@ -132,6 +136,9 @@ enum Group {
     Numerator,
     /// The argument of a command whose argument is not text (`\cite{key}`): dropped.
     Skip,
+    /// Text set apart from the words around it (`\href{url}{text}`'s address, a
+    /// `\footnote{...}`): a space on each side, so `code\footnote{x}` is not one word.
+    Spaced,
 }
 
 /// Decodes LaTeX and HTML markup and collapses whitespace, in one pass.
@@ -168,8 +175,10 @@ fn decode(s: &str) -> String {
                     Emit::Space if skipping == 0 => out.space(),
                     Emit::OpenGroup(g) if bytes.get(i) == Some(&b'{') => {
                         i += 1;
-                        if g == Group::Skip {
-                            skipping += 1;
+                        match g {
+                            Group::Skip => skipping += 1,
+                            Group::Spaced => out.space(),
+                            _ => {}
                         }
                         groups.push(g);
                     }
@@ -184,6 +193,14 @@ fn decode(s: &str) -> String {
                 i += 1;
                 match groups.pop() {
                     Some(Group::Skip) => skipping = skipping.saturating_sub(1),
+                    // Not before punctuation: `see \href{url}.` ends `url.`.
+                    Some(Group::Spaced)
+                        if bytes
+                            .get(i)
+                            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'{') =>
+                    {
+                        out.space();
+                    }
                     Some(Group::Numerator) if bytes.get(i) == Some(&b'{') && skipping == 0 => {
                         out.push('/');
                     }
@@ -288,43 +305,122 @@ fn latex_command(s: &str, i: usize) -> (Emit<'_>, usize) {
             .position(|b| !b.is_ascii_alphabetic())
             .map_or(bytes.len(), |p| i + 1 + p);
         let name = &s[i + 1..end];
+        if let Some(letter) = letter_command(name) {
+            // A control word ends at the space after it, which is not text: `S\o ren`.
+            let end = if bytes.get(end) == Some(&b' ')
+                && bytes.get(end + 1).is_some_and(u8::is_ascii_alphabetic)
+            {
+                end + 1
+            } else {
+                end
+            };
+            return (Emit::Text(letter), end);
+        }
+        if let [accent] = name.as_bytes() {
+            if let Some((c, after)) = accented(bytes, *accent, end, false) {
+                return (Emit::Char(c), after);
+            }
+        }
         return (command(name, bytes.get(end) == Some(&b'{')), end);
     }
     let emit = match next {
         b'%' | b'&' | b'_' | b'#' | b'$' | b'{' | b'}' | b'|' => Emit::Char(char::from(next)),
         // `\\` is a line break, `\,` `\;` `\:` `\ ` are spacing.
         b'\\' | b',' | b';' | b':' | b' ' => Emit::Space,
-        // Accents: `\'e` and `\'{e}` become `é`; an accent with no precomposed letter here is
-        // dropped and its letter kept.
-        b'\'' | b'`' | b'"' | b'^' | b'~' => {
-            let braced = bytes.get(i + 2) == Some(&b'{') && bytes.get(i + 4) == Some(&b'}');
-            let letter = if braced { i + 3 } else { i + 2 };
-            if let Some(c) = bytes.get(letter).and_then(|&l| accented(next, l)) {
-                let end = if braced { i + 5 } else { i + 3 };
+        // Accents: `\'e`, `\'{e}` and `\"{\i}` become `é` and `ï`.
+        b'\'' | b'`' | b'"' | b'^' | b'~' | b'=' | b'.' => {
+            if let Some((c, end)) = accented(bytes, next, i + 2, true) {
                 return (Emit::Char(c), end);
             }
             Emit::Nothing
         }
         // `\(`, `\)`, `\[`, `\]` delimit math, `\!` is negative space, `\-` a hyphenation hint.
-        b'(' | b')' | b'[' | b']' | b'!' | b'-' | b'=' | b'.' => Emit::Nothing,
+        b'(' | b')' | b'[' | b']' | b'!' | b'-' => Emit::Nothing,
         // Not a command: a backslash before anything else is kept as written.
         _ => return (Emit::Char('\\'), i + 1),
     };
     (emit, i + 2)
 }
 
-/// The precomposed letter for a LaTeX accent (`'`, `` ` ``, `"`, `^`, `~`) on an ASCII letter.
-fn accented(accent: u8, letter: u8) -> Option<char> {
-    const TABLE: &[(u8, &str, &str)] = &[
-        (b'\'', "aeiouyAEIOUYcnsz", "áéíóúýÁÉÍÓÚÝćńśź"),
-        (b'`', "aeiouAEIOU", "àèìòùÀÈÌÒÙ"),
-        (b'"', "aeiouyAEIOU", "äëïöüÿÄËÏÖÜ"),
-        (b'^', "aeiouAEIOU", "âêîôûÂÊÎÔÛ"),
-        (b'~', "anoANO", "ãñõÃÑÕ"),
-    ];
-    let (_, from, to) = TABLE.iter().find(|(a, _, _)| *a == accent)?;
-    let pos = from.bytes().position(|b| b == letter)?;
-    to.chars().nth(pos)
+/// The accented letter an accent command makes, and where the text goes on after it: `accent`
+/// is the command's name (`'`, `"`, `v`, `H`, ...) and the letter follows at `at` as `{e}`,
+/// `{\i}`, after one space (`\v s`, `{\H o}`) or, after a symbol accent, right away (`\'e`).
+/// An accent with no precomposed letter is dropped and its letter kept: a combining mark left
+/// in a word would split it in two. `None` if no letter follows, or `accent` is none.
+fn accented(bytes: &[u8], accent: u8, at: usize, symbol: bool) -> Option<(char, usize)> {
+    let mark = match accent {
+        b'\'' => '\u{301}',
+        b'`' => '\u{300}',
+        b'"' => '\u{308}',
+        b'^' => '\u{302}',
+        b'~' => '\u{303}',
+        b'=' => '\u{304}',
+        b'.' => '\u{307}',
+        b'H' => '\u{30B}',
+        b'v' => '\u{30C}',
+        b'c' => '\u{327}',
+        b'u' => '\u{306}',
+        b'r' => '\u{30A}',
+        b'k' => '\u{328}',
+        b'd' => '\u{323}',
+        b'b' => '\u{331}',
+        _ => return None,
+    };
+    // `\i` and `\j` are the dotless letters accents are put on.
+    let letter_at = |j: usize| -> Option<(u8, usize)> {
+        match bytes.get(j..)? {
+            [b'\\', l @ (b'i' | b'j'), rest @ ..]
+                if !rest.first().is_some_and(u8::is_ascii_alphabetic) =>
+            {
+                Some((*l, j + 2))
+            }
+            [l, ..] if l.is_ascii_alphabetic() => Some((*l, j + 1)),
+            _ => None,
+        }
+    };
+    let (letter, end) = match bytes.get(at)? {
+        b'{' => {
+            let (letter, end) = letter_at(at + 1)?;
+            (bytes.get(end) == Some(&b'}')).then_some((letter, end + 1))?
+        }
+        // A control word's space is not text (`\v s`); a control symbol's is (`al.\. No`).
+        b' ' if !symbol => letter_at(at + 1)?,
+        _ if symbol => letter_at(at)?,
+        _ => return None,
+    };
+    let letter = char::from(letter);
+    Some((
+        unicode_normalization::char::compose(letter, mark).unwrap_or(letter),
+        end,
+    ))
+}
+
+/// The letter a LaTeX letter command stands for (`\o` is `ø`, `\ss` is `ß`), as author names
+/// written for BibTeX have them (`S{\o}ren`, `{\L}ukasz`, `Stra{\ss}en`).
+fn letter_command(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "o" => "ø",
+        "O" => "Ø",
+        "l" => "ł",
+        "L" => "Ł",
+        "ss" => "ß",
+        "SS" => "SS",
+        "aa" => "å",
+        "AA" => "Å",
+        "ae" => "æ",
+        "AE" => "Æ",
+        "oe" => "œ",
+        "OE" => "Œ",
+        "i" => "i",
+        "j" => "j",
+        "dh" => "ð",
+        "DH" => "Ð",
+        "th" => "þ",
+        "TH" => "Þ",
+        "ng" => "ŋ",
+        "NG" => "Ŋ",
+        _ => return None,
+    })
 }
 
 /// Maps a command name to its output. `has_arg` is true when a `{` follows directly.
@@ -334,6 +430,7 @@ fn command(name: &str, has_arg: bool) -> Emit<'_> {
         "cite" | "citep" | "citet" | "ref" | "eqref" | "label" | "footnotemark" if has_arg => {
             Emit::OpenGroup(Group::Skip)
         }
+        "href" | "footnote" | "thanks" if has_arg => Emit::OpenGroup(Group::Spaced),
         "sqrt" => Emit::Char('√'),
         "times" => Emit::Char('×'),
         "cdot" => Emit::Char('·'),
@@ -681,6 +778,40 @@ mod tests {
         assert_eq!(
             clean_text(r#"C\'esar, Sandstr\"om, Sandstr\"{o}m, Mu\~noz, \'{}x, \^"#),
             "César, Sandström, Sandström, Muñoz, x,"
+        );
+    }
+
+    #[test]
+    fn latex_letters_and_accents_on_any_letter_are_kept() {
+        assert_eq!(
+            clean_text(
+                r"S{\o}ren ; {\L}ukasz ; Przemys{\l}aw ; Erd{\H o}s ; Du{\v{s}}an ; \v{C}ech"
+            ),
+            "Søren ; Łukasz ; Przemysław ; Erdős ; Dušan ; Čech"
+        );
+        assert_eq!(
+            clean_text(
+                r#"Stra{\ss}en, {\AA}ngstr{\"o}m, na\"{\i}ve, S\o ren, Fran\c{c}ois, \'{g}"#
+            ),
+            "Straßen, Ångström, naïve, Søren, François, ǵ"
+        );
+        // An accent no letter here takes is dropped, its letter kept whole.
+        assert_eq!(clean_text(r"\v{q}x and \H{}y"), "qx and y");
+        // After a symbol, a space is text: `\.` then a word is no accent on it.
+        assert_eq!(clean_text(r"et al.\. No"), "et al. No");
+        // Commands that only start like a letter's are other commands.
+        assert_eq!(clean_text(r"$\omega \leq \ln 2$"), "omega ≤ ln 2");
+    }
+
+    #[test]
+    fn links_and_footnotes_stay_apart_from_the_words_beside_them() {
+        assert_eq!(
+            clean_text(r"See \href{https://x.org}{our code}. Work\footnote{Done at X.} here"),
+            "See https://x.org our code. Work Done at X. here"
+        );
+        assert_eq!(
+            clean_text(r"at~\href{https://x.org}."),
+            "at~ https://x.org."
         );
     }
 
