@@ -328,7 +328,13 @@ pub fn run(
         }
     }
     if runnable.is_empty() {
-        bail!("{origin}: no query could be run");
+        // What each query failed on, since no report follows to put it beside.
+        let mut why = String::new();
+        for p in &problems {
+            why.push_str("\n  ");
+            why.push_str(p);
+        }
+        bail!("{origin}: no query could be run{why}");
     }
     let threads = opts.threads.max(1);
     let jobs = runnable.len() * opts.runs;

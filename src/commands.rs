@@ -382,8 +382,9 @@ fn plan(home: &IndexHome) -> Result<Plan> {
             let corpus = Path::new(DEFAULT_CORPUS);
             if !corpus.is_dir() {
                 bail!(
-                    "no index in {} and no {DEFAULT_CORPUS}/ directory to build one from\nhint: build one with `paperdex index FILE...` (listings .txt or JSON Lines .jsonl[.gz]), or run where {DEFAULT_CORPUS}/ is",
-                    home.dir.display()
+                    "no index in {} and no {DEFAULT_CORPUS}/ directory to build one from\nhint: build one with `paperdex{} index FILE...` (listings .txt or JSON Lines .jsonl[.gz]), or run where {DEFAULT_CORPUS}/ is",
+                    home.dir.display(),
+                    index_flag(home)
                 );
             }
             Ok(Plan::Build {
@@ -1186,9 +1187,18 @@ fn evaluate(index_dir: Option<&Path>, args: &EvalArgs) -> Result<Status> {
 fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
     let path = &args.queries;
     let origin = path.display().to_string();
+    if path.is_dir() {
+        bail!("cannot read queries {origin}: it is a directory; --queries names a file of queries");
+    }
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read queries {origin}"))?;
     let (queries, mut problems) = crate::bench::read_queries(io::BufReader::new(file), &origin)?;
+    if queries.is_empty() {
+        for p in &problems {
+            eprintln!("paperdex: skipped {p}");
+        }
+        bail!("{origin}: no query could be run");
+    }
     let opened = open_for_search(home)?;
     let opts = crate::bench::BenchOptions {
         runs: args.runs as usize,

@@ -205,7 +205,7 @@ pub fn evaluate(
 /// A collection's queries and judgments, as far as they meet.
 #[derive(Debug)]
 pub struct Judgments {
-    /// Every query of the queries file, in its order; only the judged ones are run.
+    /// Every query of the queries file with text, in its order; only the judged ones are run.
     pub queries: Vec<(String, String)>,
     pub qrels: Qrels,
     /// Judged query ids with no text in the queries file, sorted: they cannot be run and are
@@ -225,7 +225,9 @@ pub fn read_judgments(c: &Collection) -> Result<Judgments> {
             File::open(p).with_context(|| format!("opening {}", p.display()))?,
         ))
     };
-    let queries = judgments::read_queries(open(&c.queries)?, &c.queries.display().to_string())?;
+    let mut queries = judgments::read_queries(open(&c.queries)?, &c.queries.display().to_string())?;
+    // A query written with no text is as good as absent: there is nothing to run.
+    queries.retain(|(_, text)| !text.trim().is_empty());
     let qrels = judgments::read_qrels(open(&c.qrels)?, &c.qrels.display().to_string())?;
     let asked: HashSet<&str> = queries.iter().map(|(id, _)| id.as_str()).collect();
     let mut textless: Vec<String> = qrels

@@ -589,7 +589,16 @@ impl<'q> Lexer<'q> {
                         if !attached {
                             return Err(self.error(
                                 start..start + colon + 1,
-                                format!("`{name}:` needs a term after it, e.g. `{name}:graph`"),
+                                format!(
+                                    "`{name}:` needs a term after it, e.g. `{name}:{}`",
+                                    match scope {
+                                        Scope::Id => "mlsys-2022-7",
+                                        Scope::Year => "2022",
+                                        Scope::Authors => "hinton",
+                                        Scope::Venue => "mlsys-2022",
+                                        _ => "graph",
+                                    }
+                                ),
                             ));
                         }
                         self.toks

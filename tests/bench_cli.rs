@@ -129,12 +129,27 @@ fn bad_lines_and_unparsable_queries_are_reported_and_skipped() {
 #[test]
 fn a_set_with_no_runnable_query_is_an_error() {
     let dir = workdir();
-    fs::write(dir.path().join("q.tsv"), "field\tfoo:bar\n").unwrap();
+    // Each line's problem is named, though no report follows: one that cannot be run, one that
+    // cannot be read.
+    for (line, why) in [
+        ("field\tfoo:bar\n", "unknown field"),
+        ("term\t\n", "empty query"),
+    ] {
+        fs::write(dir.path().join("q.tsv"), line).unwrap();
+        cmd(&dir)
+            .args(["bench", "--queries", "q.tsv"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("no query could be run"))
+            .stderr(predicate::str::contains("q.tsv:1:").and(predicate::str::contains(why)));
+    }
+    // A directory is not a file of queries, and says so rather than naming a line.
     cmd(&dir)
-        .args(["bench", "--queries", "q.tsv"])
+        .args(["bench", "--queries", "."])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no query could be run"));
+        .stderr(predicate::str::contains("is a directory"))
+        .stderr(predicate::str::contains(".:1").not());
 }
 
 #[test]

@@ -207,9 +207,14 @@ fn judged_queries_without_text_are_named_and_left_out() {
     let c = tiny_copy(
         "",
         Some(
-            "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\nq3\td5\t2\nq3\td4\t1\nq77\td2\t1\n",
+            "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\nq3\td5\t2\nq3\td4\t1\nq77\td2\t1\nq78\td2\t1\n",
         ),
     );
+    // q77 is not in the queries file; q78 is, with no text.
+    let queries = c.path().join("queries.jsonl");
+    let mut text = std::fs::read_to_string(&queries).unwrap();
+    text.push_str("{\"_id\": \"q78\", \"text\": \"  \"}\n");
+    std::fs::write(&queries, text).unwrap();
     let out = paperdex()
         .arg("eval")
         .arg(c.path())
@@ -219,9 +224,11 @@ fn judged_queries_without_text_are_named_and_left_out() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("1 query judged in")
-            && stderr.contains("has no text in")
-            && stderr.contains("(`q77`)"),
+        stderr.contains("2 queries judged in")
+            && stderr.contains("have no text in")
+            && stderr.contains("`q77`")
+            && stderr.contains("`q78`")
+            && !stderr.contains("could not be run"),
         "{stderr}"
     );
     let stdout = String::from_utf8(out.stdout).unwrap();

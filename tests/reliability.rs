@@ -384,6 +384,17 @@ fn missing_index_directory_is_reported_or_built_from_the_corpus() {
             message,
         );
     }
+    // The hint builds the index that was asked for, not the default one.
+    for args in [&["stats"][..], &["search", "drift"], &["similar", "x-1"]] {
+        fails_with(
+            cmd(dir.path())
+                .args(["--index", "nowhere"])
+                .args(args)
+                .output()
+                .unwrap(),
+            "`paperdex --index nowhere index FILE...`",
+        );
+    }
     assert!(
         !dir.path().join("nowhere").exists(),
         "a failed command created the directory"
