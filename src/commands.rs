@@ -766,6 +766,13 @@ fn report_ingest(s: &IngestSummary, home: &IndexHome) {
     for p in &s.problems {
         eprintln!("paperdex: skipped {p}");
     }
+    let unlisted = (s.skipped as usize).saturating_sub(s.problems.len());
+    if unlisted > 0 {
+        eprintln!(
+            "paperdex: skipped {unlisted} more invalid {}, not listed",
+            if unlisted == 1 { "record" } else { "records" }
+        );
+    }
     if let Some(why) = &s.merge_failed {
         eprintln!(
             "paperdex: warning: the index is complete but could not be merged into one segment: {why}"

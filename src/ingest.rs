@@ -733,7 +733,8 @@ fn feed(
             // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
             Err(e) if opts.skip_invalid && !opts.keep_papers_of.contains(&source.path) => {
                 unopened += 1;
-                summary.list_problem(format!("{e:#}"));
+                // Always listed, however many records were listed before: it is a whole file.
+                summary.problems.push(format!("{e:#}"));
                 report.invalid = 1;
                 summary.skipped += 1;
                 summary.sources.push(report);
@@ -787,15 +788,26 @@ fn feed(
         }
         if report.papers == 0 && report.invalid == 0 && report.header_total != Some(0) {
             // As an empty file is refused: a listing cut down to its header would otherwise
-            // replace every paper it held with none.
-            bail!(
-                "{}: holds no papers{}; nothing was changed",
+            // replace every paper it held with none. `--skip-invalid` skips it as it skips an
+            // empty file.
+            let why = format!(
+                "{}: holds no papers{}",
                 source.path.display(),
                 match report.header_total {
                     Some(total) => format!(" (its header says {total})"),
                     None => String::new(),
                 }
             );
+            if opts.skip_invalid && !opts.keep_papers_of.contains(&source.path) {
+                unopened += 1;
+                summary.problems.push(why);
+                report.invalid = 1;
+                summary.skipped += 1;
+                done_bytes += records.bytes_read();
+                summary.sources.push(report);
+                continue;
+            }
+            bail!("{why}; nothing was changed");
         }
         done_bytes += records.bytes_read();
         summary.read += report.papers;

@@ -242,6 +242,49 @@ fn skip_invalid_skips_a_file_it_cannot_read_at_all_and_indexes_the_rest() {
         .stderr(predicate::str::contains("no papers could be read"));
 }
 
+#[test]
+fn skip_invalid_skips_a_listing_of_no_papers_and_lists_every_file_it_skips() {
+    let dir = TempDir::new().unwrap();
+    let sources = dir.path().join("papers");
+    fs::create_dir(&sources).unwrap();
+    fs::write(sources.join("mlsys-2022.txt"), SEED).unwrap();
+    fs::write(sources.join("header.txt"), "| Total: 51\n").unwrap();
+    fs::write(sources.join("blank.txt"), "\n\n").unwrap();
+    // Twelve invalid records first, more than are listed one by one.
+    fs::write(
+        sources.join("a-bad.jsonl"),
+        "{\"id\": \"x\"}\n".repeat(12)
+            + "{\"id\": \"ok\", \"title\": \"Fine\", \"abstract\": \"x\"}\n",
+    )
+    .unwrap();
+    fs::write(sources.join("b-blob.txt"), b"abc\0def").unwrap();
+    // Without it, a listing of no papers is refused as an empty file is.
+    cmd(&dir)
+        .args(["index", "papers/header.txt", "papers/mlsys-2022.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "header.txt: holds no papers (its header says 51)",
+        ));
+    cmd(&dir)
+        .args(["index", "--skip-invalid", "papers"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("header.txt: holds no papers"))
+        .stderr(predicate::str::contains("blank.txt: holds no papers"))
+        // A whole file is listed however many records were listed before it.
+        .stderr(predicate::str::contains("b-blob.txt: looks binary"))
+        .stderr(predicate::str::contains(
+            "2 more invalid records, not listed",
+        ))
+        .stderr(predicate::str::contains("15 skipped"));
+    cmd(&dir)
+        .args(["search", "--count", "id:ok OR id:mlsys-2022-1"])
+        .assert()
+        .code(0)
+        .stdout("2\n");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_link_to_nothing_or_a_pipe_in_a_source_folder_is_skipped() {
