@@ -709,6 +709,10 @@ mod tests {
         let items = parse("\u{FEFF}{\"id\": \"1\", \"title\": \"T\"}\r\n\r\n  \n{\"id\": \"2\", \"title\": \"U\"}");
         assert_eq!(items.len(), 2);
         assert!(items.iter().all(Result::is_ok));
+        // Two files that each start with a mark, joined with `cat`.
+        let items = parse("\u{FEFF}{\"id\": \"1\", \"title\": \"T\"}\n\u{FEFF}{\"id\": \"2\", \"title\": \"U\"}\n");
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
     }
 
     #[test]

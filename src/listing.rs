@@ -97,10 +97,10 @@ impl<R: BufRead> LineReader<R> {
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
-        let mut bytes = &self.buf[..];
-        if self.number == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
+        // A byte-order mark starts the file, and every file joined on with `cat`: invisible,
+        // and never text.
+        let bytes = &self.buf[..];
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         Some(Ok(Line {
             number: self.number,
             bytes,

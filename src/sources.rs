@@ -166,7 +166,11 @@ fn explicit_file(path: &Path, regular: bool) -> anyhow::Result<Source> {
 
 /// Guesses the format from the first non-blank byte: `{` is JSON Lines.
 fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
-    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let open = || File::open(path).with_context(|| format!("{}: cannot open", path.display()));
+    let mut magic = [0u8; 2];
+    // gzip whatever the name, as `open` reads it.
+    let gzip = gzip || (open()?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b]);
+    let file = open()?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let read = if gzip {
         MultiGzDecoder::new(file)
@@ -186,7 +190,8 @@ fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
 fn kind_of(head: &[u8]) -> SourceKind {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => SourceKind::JsonLines,
+        // `[`: JSON, not a listing, and said to be an array rather than read as stray text.
+        Some(b'{' | b'[') => SourceKind::JsonLines,
         _ => SourceKind::Listing,
     }
 }
@@ -340,19 +345,39 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
         inner: file,
         count: Arc::clone(&bytes_read),
     };
-    let mut input: Input = if source.gzip {
-        Box::new(BufReader::with_capacity(
-            64 << 10,
-            MultiGzDecoder::new(BufReader::new(counting)),
-        ))
-    } else {
-        Box::new(BufReader::with_capacity(64 << 10, counting))
+    let mut raw = BufReader::with_capacity(64 << 10, counting);
+    // gzip whatever the name, as `zcat` would take it: a `.jsonl` that was compressed in place,
+    // or a pipe (`curl ... | paperdex index /dev/stdin`).
+    let gzip = source.gzip || {
+        let head = loop {
+            match raw.fill_buf() {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                other => break other.unwrap_or_default(),
+            }
+        };
+        head.starts_with(&[0x1f, 0x8b])
     };
-    check_head(&mut input, source)?;
+    let mut input: Input = if gzip {
+        Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(raw)))
+    } else {
+        Box::new(raw)
+    };
+    check_head(&mut input, source, gzip)?;
     let kind = match source.kind {
         SourceKind::Unknown => kind_of(input.fill_buf().unwrap_or_default()),
         kind => kind,
     };
+    if source.kind != SourceKind::Listing {
+        let head = input.fill_buf().unwrap_or_default();
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            bail!(
+                "{}: holds a JSON array; paperdex reads JSON Lines, one object per line\nhint: `jq -c '.[]' {} > papers.jsonl` writes it so",
+                path.display(),
+                crate::render::shell_word(path)
+            );
+        }
+    }
     let reader = match kind {
         SourceKind::Listing | SourceKind::Unknown => {
             Reader::Listing(Box::new(ListingReader::new(input, &source.venue)))
@@ -364,13 +389,13 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
 
 /// Rejects empty and binary files by looking at the buffered start of the (decompressed) input,
 /// without consuming it.
-fn check_head(input: &mut Input, source: &Source) -> anyhow::Result<()> {
+fn check_head(input: &mut Input, source: &Source, gzip: bool) -> anyhow::Result<()> {
     let path = source.path.display();
     let head = loop {
         match input.fill_buf() {
             Ok(head) => break head,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) if source.gzip => {
+            Err(err) if gzip => {
                 return Err(err).with_context(|| format!("{path}: not a readable gzip file"));
             }
             Err(err) => return Err(err).with_context(|| format!("{path}: cannot read")),
@@ -378,6 +403,10 @@ fn check_head(input: &mut Input, source: &Source) -> anyhow::Result<()> {
     };
     if head.is_empty() {
         bail!("{path}: is empty");
+    }
+    // As Windows Notepad saves "Unicode": every other byte of English text is a NUL.
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        bail!("{path}: is UTF-16 text; paperdex reads UTF-8\nhint: save it as UTF-8, or `iconv -f UTF-16 -t UTF-8`");
     }
     // `fill_buf` may return less than asked; the 64 KiB buffer usually holds the first 8 KiB.
     let window = &head[..head.len().min(SNIFF_BYTES)];
@@ -594,6 +623,42 @@ mod tests {
         fs::write(&path, b"").unwrap();
         let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
         assert!(format!("{err:#}").contains("is empty"));
+    }
+
+    #[test]
+    fn gzip_is_read_whatever_the_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["papers.jsonl", "papers", "mlsys-2022.txt"] {
+            let path = dir.path().join(name);
+            let body: &[u8] = if name.ends_with(".txt") {
+                LISTING.as_bytes()
+            } else {
+                JSONL.as_bytes()
+            };
+            fs::write(&path, gzip(body)).unwrap();
+            let records = open(&discover(&[path]).unwrap()[0]).unwrap();
+            assert_eq!(records.filter(Result::is_ok).count(), 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn utf16_text_and_a_json_array_say_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16 = dir.path().join("notepad.txt");
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(LISTING.encode_utf16().flat_map(u16::to_le_bytes));
+        fs::write(&utf16, bytes).unwrap();
+        let err = open(&discover(&[utf16]).unwrap()[0]).err().unwrap();
+        assert!(format!("{err:#}").contains("is UTF-16 text"), "{err:#}");
+        for name in ["array.json", "array"] {
+            let path = dir.path().join(name);
+            fs::write(&path, "[\n  {\"id\": \"a\", \"title\": \"A\"}\n]\n").unwrap();
+            let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
+            assert!(
+                format!("{err:#}").contains("holds a JSON array"),
+                "{name}: {err:#}"
+            );
+        }
     }
 
     #[test]

@@ -686,6 +686,19 @@ fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
         .assert()
         .code(0)
         .stdout("1\n");
+    // Compressed, as `curl ... | paperdex index /dev/stdin` would pipe it: read as zcat reads it.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"{\"id\": \"z\", \"title\": \"Zipped drift\"}\n").unwrap();
+    cmd(&dir)
+        .args(["index", "--add", "/dev/stdin"])
+        .write_stdin(gz.finish().unwrap())
+        .assert()
+        .code(0);
+    cmd(&dir)
+        .args(["search", "--count", "zipped"])
+        .assert()
+        .code(0)
+        .stdout("1\n");
     // A file added beside a pipe, then changed: the hint to bring the index up to date names
     // the file and not the pipe (named again, it would wait on the terminal), and says what
     // would be dropped.
