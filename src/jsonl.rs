@@ -146,7 +146,12 @@ fn parse_record(text: &str, default_venue: &str) -> Result<Paper, String> {
     let Some(title) = raw.title else {
         return Err("missing or null field `title`".to_owned());
     };
-    let mut abstract_text = raw.abstract_text.or(raw.text).unwrap_or_default();
+    // An empty `abstract` beside a BEIR `text` is no abstract: the text is.
+    let mut abstract_text = raw
+        .abstract_text
+        .filter(|a| !a.is_empty())
+        .or(raw.text)
+        .unwrap_or_default();
     if abstract_text == NO_SUMMARY {
         abstract_text.clear();
     }
@@ -696,6 +701,13 @@ mod tests {
         assert_eq!(err.line, 2);
         assert!(err.message.contains("EOF while parsing"), "{err}");
         assert_eq!(items[2].as_ref().unwrap().title, "U");
+    }
+
+    #[test]
+    fn an_empty_abstract_beside_a_text_is_the_text() {
+        let items =
+            parse(r#"{"_id": "c", "title": "T", "abstract": "", "text": "BEIR body text"}"#);
+        assert_eq!(items[0].as_ref().unwrap().abstract_text, "BEIR body text");
     }
 
     #[test]

@@ -75,10 +75,13 @@ impl RecordError {
     }
 }
 
-/// A source's author names as paperdex keeps them: names joined by "and" in one entry split
+/// A source's author names as paperdex keeps them: names joined by "and" or a comma in one entry split
 /// ([`names_apart`]), then a list written out twice over read once ([`authors_once`]).
 pub fn author_list(names: Vec<String>) -> Vec<String> {
-    let names = if names.iter().any(|name| name.contains(" and ")) {
+    let names = if names
+        .iter()
+        .any(|name| name.contains(" and ") || name.contains(", "))
+    {
         names.iter().flat_map(|name| names_apart(name)).collect()
     } else {
         names
@@ -207,6 +210,11 @@ mod tests {
             ["A. Smith", "B. Jones", "C. Lee"]
         );
         assert_eq!(list(&["Mary Ann and Ann Marie"]), ["Mary Ann", "Ann Marie"]);
+        // A list with commas alone, as one with a final "and" is.
+        assert_eq!(
+            list(&["Alice Smith, Bob Jones"]),
+            ["Alice Smith", "Bob Jones"]
+        );
         // Not two names: kept as written.
         for kept in [
             "Evangelos and Zervas",
@@ -216,6 +224,10 @@ mod tests {
             "Institute of Science and Technology Austria",
             "Stanford Vision and Learning Lab",
             "Smith, John and Doe, Jane",
+            "Smith, John",
+            "Rodriguez, S.",
+            "Google Research, Brain Team",
+            "John Smith, Jr.",
             "Jane and John Smith",
             "Vision and Learning Lab",
             "Alexander Anderson",
