@@ -566,10 +566,11 @@ fn add_in_place(
         return Err(invalid_records_error(&summary));
     }
     let mut manifest = previous.manifest.clone();
+    // Last, as it was read last: a rebuild reads the inputs in this order, and of two records
+    // with one id keeps the later, so what this run added stays what the index shows.
     for input in inputs {
-        if !manifest.inputs.contains(input) {
-            manifest.inputs.push(input.clone());
-        }
+        manifest.inputs.retain(|p| p != input);
+        manifest.inputs.push(input.clone());
     }
     for stamp in stamped {
         manifest.sources.retain(|s| s.path != stamp.path);

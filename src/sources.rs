@@ -73,6 +73,12 @@ fn classify_name(name: &str) -> (String, Option<SourceKind>, bool) {
         }
         _ => (base, None),
     };
+    // Trimmed as a JSON record's venue and id are, so an exported listing indexed again keeps
+    // its ids (` lead 2021 .txt` gives `lead 2021-1`).
+    let stem = match stem.trim() {
+        "" => stem,
+        trimmed => trimmed,
+    };
     (stem.to_owned(), kind, gzip)
 }
 
@@ -623,6 +629,13 @@ mod tests {
         fs::write(&path, b"").unwrap();
         let err = open(&discover(&[path]).unwrap()[0]).err().unwrap();
         assert!(format!("{err:#}").contains("is empty"));
+    }
+
+    #[test]
+    fn a_venue_is_its_file_stem_trimmed() {
+        assert_eq!(classify_name(" lead 2021 .txt").0, "lead 2021");
+        assert_eq!(classify_name("mlsys-2022.txt.gz").0, "mlsys-2022");
+        assert_eq!(classify_name(" .txt").0, " ");
     }
 
     #[test]

@@ -192,6 +192,47 @@ fn search_does_not_rebuild_the_default_index_where_that_would_lose_papers() {
 }
 
 #[test]
+fn a_rebuild_keeps_the_version_of_a_paper_the_last_add_gave() {
+    let dir = workdir();
+    let title = || {
+        json_hits(&dir, &["id:x1"])
+            .first()
+            .map(|h| h.title.clone())
+            .unwrap_or_default()
+    };
+    fs::write(
+        dir.path().join("a.jsonl"),
+        "{\"id\": \"x1\", \"title\": \"Version one\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.jsonl"),
+        "{\"id\": \"x1\", \"title\": \"Version two\"}\n",
+    )
+    .unwrap();
+    for args in [
+        &["index", "a.jsonl"][..],
+        &["index", "--add", "b.jsonl"],
+        &["index", "--add", "a.jsonl"],
+    ] {
+        cmd(&dir).args(args).assert().code(0);
+    }
+    assert_eq!(title(), "Version one");
+    // b.jsonl touched: the default index rebuilds from its sources, reading a.jsonl last.
+    let b = fs::File::options()
+        .write(true)
+        .open(dir.path().join("b.jsonl"))
+        .unwrap();
+    b.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    cmd(&dir)
+        .args(["search", "x1"])
+        .assert()
+        .stderr(predicate::str::contains("rebuilding"));
+    assert_eq!(title(), "Version one");
+}
+
+#[test]
 fn search_does_not_rebuild_over_a_listing_that_was_emptied() {
     let dir = workdir();
     let count = |query: &str| {
