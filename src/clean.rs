@@ -306,8 +306,12 @@ fn latex_command(s: &str, i: usize) -> (Emit<'_>, usize) {
             .map_or(bytes.len(), |p| i + 1 + p);
         let name = &s[i + 1..end];
         if let Some(letter) = letter_command(name) {
-            // A control word ends at the space after it, which is not text: `S\o ren`.
-            let end = if bytes.get(end) == Some(&b' ')
+            // Inside a word, a control word ends at the space after it, which is not text:
+            // `S\o ren`. After a space it is a word's first letter, or a word of its own
+            // (`2.1 \AA resolution`), and the space stays.
+            let in_word = i > 0 && bytes[i - 1].is_ascii_alphabetic();
+            let end = if in_word
+                && bytes.get(end) == Some(&b' ')
                 && bytes.get(end + 1).is_some_and(u8::is_ascii_alphabetic)
             {
                 end + 1
@@ -316,8 +320,10 @@ fn latex_command(s: &str, i: usize) -> (Emit<'_>, usize) {
             };
             return (Emit::Text(letter), end);
         }
+        // `\v{s}`, or `{\H o}` in a group of its own: `\r and` in text is no accent.
+        let grouped = i > 0 && bytes[i - 1] == b'{';
         if let [accent] = name.as_bytes() {
-            if let Some((c, after)) = accented(bytes, *accent, end, false) {
+            if let Some((c, after)) = accented(bytes, *accent, end, grouped) {
                 return (Emit::Char(c), after);
             }
         }
@@ -329,7 +335,7 @@ fn latex_command(s: &str, i: usize) -> (Emit<'_>, usize) {
         b'\\' | b',' | b';' | b':' | b' ' => Emit::Space,
         // Accents: `\'e`, `\'{e}` and `\"{\i}` become `é` and `ï`.
         b'\'' | b'`' | b'"' | b'^' | b'~' | b'=' | b'.' => {
-            if let Some((c, end)) = accented(bytes, next, i + 2, true) {
+            if let Some((c, end)) = accented(bytes, next, i + 2, false) {
                 return (Emit::Char(c), end);
             }
             Emit::Nothing
@@ -347,7 +353,8 @@ fn latex_command(s: &str, i: usize) -> (Emit<'_>, usize) {
 /// `{\i}`, after one space (`\v s`, `{\H o}`) or, after a symbol accent, right away (`\'e`).
 /// An accent with no precomposed letter is dropped and its letter kept: a combining mark left
 /// in a word would split it in two. `None` if no letter follows, or `accent` is none.
-fn accented(bytes: &[u8], accent: u8, at: usize, symbol: bool) -> Option<(char, usize)> {
+fn accented(bytes: &[u8], accent: u8, at: usize, spaced: bool) -> Option<(char, usize)> {
+    let symbol = !accent.is_ascii_alphabetic();
     let mark = match accent {
         b'\'' => '\u{301}',
         b'`' => '\u{300}',
@@ -383,16 +390,19 @@ fn accented(bytes: &[u8], accent: u8, at: usize, symbol: bool) -> Option<(char, 
             let (letter, end) = letter_at(at + 1)?;
             (bytes.get(end) == Some(&b'}')).then_some((letter, end + 1))?
         }
-        // A control word's space is not text (`\v s`); a control symbol's is (`al.\. No`).
-        b' ' if !symbol => letter_at(at + 1)?,
+        // A control word's space is not text (`{\H o}`); a control symbol's is (`al.\. No`).
+        b' ' if spaced && !symbol => letter_at(at + 1)?,
         _ if symbol => letter_at(at)?,
         _ => return None,
     };
     let letter = char::from(letter);
-    Some((
-        unicode_normalization::char::compose(letter, mark).unwrap_or(letter),
-        end,
-    ))
+    let composed = unicode_normalization::char::compose(letter, mark)?;
+    // Only the accented letters of European names and words (Latin-1 and Latin Extended-A):
+    // `\"token\"`, a quote escaped in scraped text, is no `ẗoken`.
+    if !('\u{C0}'..='\u{17F}').contains(&composed) {
+        return None;
+    }
+    Some((composed, end))
 }
 
 /// The letter a LaTeX letter command stands for (`\o` is `ø`, `\ss` is `ß`), as author names
@@ -793,10 +803,16 @@ mod tests {
             clean_text(
                 r#"Stra{\ss}en, {\AA}ngstr{\"o}m, na\"{\i}ve, S\o ren, Fran\c{c}ois, \'{g}"#
             ),
-            "Straßen, Ångström, naïve, Søren, François, ǵ"
+            "Straßen, Ångström, naïve, Søren, François, g"
         );
         // An accent no letter here takes is dropped, its letter kept whole.
         assert_eq!(clean_text(r"\v{q}x and \H{}y"), "qx and y");
+        assert_eq!(clean_text(r#"a \"token\" and \r and"#), "a token and and");
+        // A letter command standing as a word keeps its space.
+        assert_eq!(
+            clean_text(r"a 2.1 \AA resolution, \i in"),
+            "a 2.1 Å resolution, i in"
+        );
         // After a symbol, a space is text: `\.` then a word is no accent on it.
         assert_eq!(clean_text(r"et al.\. No"), "et al. No");
         // Commands that only start like a letter's are other commands.

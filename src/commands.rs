@@ -1213,7 +1213,17 @@ fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
         threads: usize::from(args.threads),
     };
     let (report, skipped) =
-        crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts)?;
+        match crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts) {
+            Ok(done) => done,
+            Err(e) => {
+                // The lines that could not be read, before the error that lists those that
+                // could not be run.
+                for p in &problems {
+                    eprintln!("paperdex: skipped {p}");
+                }
+                return Err(e);
+            }
+        };
     problems.extend(skipped);
     // In the file's order: lines that could not be read, then queries that could not be run,
     // each `origin:line: ...`.

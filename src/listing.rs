@@ -315,6 +315,27 @@ fn parse_authors(text: &str) -> Option<Vec<String>> {
     Some(split_authors(list))
 }
 
+/// Whether a line after an `Authors:` line ending in `;` goes on with the list rather than
+/// starting the abstract (a listing with no blank lines): names separated by `;`, each of one
+/// to five words, every word capitalised but for a particle. `We study drift; we find...` is
+/// an abstract.
+fn looks_like_names(line: &str) -> bool {
+    const PARTICLES: &[&str] = &[
+        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
+        "le", "ter", "ten", "zu", "bin", "al", "y",
+    ];
+    let mut names = line.split(';').map(str::trim).filter(|n| !n.is_empty());
+    let named = |name: &str| {
+        let words = name.split_whitespace().count();
+        (1..=5).contains(&words)
+            && name
+                .split_whitespace()
+                .all(|w| !w.starts_with(char::is_lowercase) || PARTICLES.contains(&w))
+    };
+    let first = names.next();
+    first.is_some_and(named) && names.all(named)
+}
+
 /// Names separated by `;`, cleaned, the empty ones dropped.
 pub(crate) fn split_authors(list: &str) -> Vec<String> {
     list.split(';')
@@ -439,6 +460,7 @@ impl State {
         if let Some(authors) = entry.authors.as_mut() {
             if entry.abstract_raw.is_empty()
                 && (entry.authors_open || text.trim_start().starts_with(';'))
+                && looks_like_names(text)
             {
                 authors.extend(split_authors(text));
                 entry.authors_open = text.trim_end().ends_with(';');
@@ -817,6 +839,15 @@ mod tests {
         // After a blank line, the abstract starts, whatever the line before ended in.
         assert_eq!(got[2].authors, ["Al Bo"]);
         assert_eq!(got[2].abstract_text, "Not a name but the abstract.");
+        // With no blank line, a sentence is the abstract, not one more name.
+        let got = papers(
+            "#1 T\nAuthors: Ann Lee ; Bob Ray ;\nWe study drift in compact listings.\n\
+             #2 U\nAuthors: Cy Ng ;\nWe study X; we find Y.\n",
+        );
+        assert_eq!(got[0].authors, ["Ann Lee", "Bob Ray"]);
+        assert_eq!(got[0].abstract_text, "We study drift in compact listings.");
+        assert_eq!(got[1].authors, ["Cy Ng"]);
+        assert_eq!(got[1].abstract_text, "We study X; we find Y.");
     }
 
     #[test]

@@ -2280,7 +2280,6 @@ fn is_plain_word(expr: &Expr) -> bool {
     )
 }
 
-/// A function word of prose (`title:(the drift)` too, but never an author's name: `An`).
 /// A group's repeats of one leaf as one item, or `None` when nothing repeats: `a* a* a*` is
 /// `a*^3` and `-x -x` is `-x`. Each repeat adds the same score, so the sum is the same, but the
 /// leaf is looked up and walked once rather than once a repeat (2,000 `a*` took over 10 s).
@@ -2360,6 +2359,7 @@ fn merge_repeats(items: &[Expr]) -> Option<Vec<Expr>> {
     Some(merged)
 }
 
+/// A function word of prose (`title:(the drift)` too, but never an author's name: `An`).
 fn is_stopword_leaf(expr: &Expr) -> bool {
     matches!(
         expr,

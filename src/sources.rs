@@ -351,18 +351,18 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
         inner: file,
         count: Arc::clone(&bytes_read),
     };
-    let mut raw = BufReader::with_capacity(64 << 10, counting);
     // gzip whatever the name, as `zcat` would take it: a `.jsonl` that was compressed in place,
-    // or a pipe (`curl ... | paperdex index /dev/stdin`).
-    let gzip = source.gzip || {
-        let head = loop {
-            match raw.fill_buf() {
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                other => break other.unwrap_or_default(),
-            }
-        };
-        head.starts_with(&[0x1f, 0x8b])
-    };
+    // or a pipe (`curl ... | paperdex index /dev/stdin`). The start is read whole, as a pipe
+    // may hand it over a few bytes at a time, and put back in front, where the checks of what
+    // the file holds look at it.
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    let mut counting = counting;
+    (&mut counting)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut start)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let gzip = source.gzip || start.starts_with(&[0x1f, 0x8b]);
+    let raw = BufReader::with_capacity(64 << 10, io::Cursor::new(start).chain(counting));
     let mut input: Input = if gzip {
         Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(raw)))
     } else {
@@ -376,7 +376,15 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
     if source.kind != SourceKind::Listing {
         let head = input.fill_buf().unwrap_or_default();
         let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        let start = head.iter().position(|b| !b.is_ascii_whitespace());
+        let first_line = start.map_or(&[][..], |at| {
+            let line = &head[at..];
+            let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+            line[..end].trim_ascii_end()
+        });
+        // An array over several lines (`[` alone, or `[{...},`): one that opens and closes
+        // on its line is one line of JSON Lines, an invalid record like any other.
+        if first_line.starts_with(b"[") && !first_line.ends_with(b"]") {
             bail!(
                 "{}: holds a JSON array; paperdex reads JSON Lines, one object per line\nhint: `jq -c '.[]' {} > papers.jsonl` writes it so",
                 path.display(),
@@ -663,6 +671,15 @@ mod tests {
         fs::write(&utf16, bytes).unwrap();
         let err = open(&discover(&[utf16]).unwrap()[0]).err().unwrap();
         assert!(format!("{err:#}").contains("is UTF-16 text"), "{err:#}");
+        // An array on one line is a line of JSON Lines: an invalid record, not a whole file.
+        let one_line = dir.path().join("one.jsonl");
+        fs::write(
+            &one_line,
+            "[\"not\", \"a record\"]\n{\"id\": \"a\", \"title\": \"A\"}\n",
+        )
+        .unwrap();
+        let records = open(&discover(&[one_line]).unwrap()[0]).unwrap();
+        assert_eq!(records.filter(Result::is_ok).count(), 1);
         for name in ["array.json", "array"] {
             let path = dir.path().join(name);
             fs::write(&path, "[\n  {\"id\": \"a\", \"title\": \"A\"}\n]\n").unwrap();

@@ -740,6 +740,35 @@ fn a_listing_piped_in_is_read_whole_and_never_reported_changed() {
         .assert()
         .code(0)
         .stdout("1\n");
+    // A pipe that hands over the first byte alone is still read as gzip.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        b"{\"id\": \"s\", \"title\": \"Slowly drifting\"}\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("slow.gz"), gz.finish().unwrap()).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("paperdex");
+    let piped = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "(head -c1 slow.gz; sleep 0.3; tail -c +2 slow.gz) | '{}' index --add /dev/stdin",
+            bin.display()
+        ))
+        .current_dir(dir.path())
+        .env_remove("PAPERDEX_INDEX")
+        .output()
+        .unwrap();
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    cmd(&dir)
+        .args(["search", "--count", "slowly"])
+        .assert()
+        .code(0)
+        .stdout("1\n");
     // A file added beside a pipe, then changed: the hint to bring the index up to date names
     // the file and not the pipe (named again, it would wait on the terminal), and says what
     // would be dropped.
