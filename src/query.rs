@@ -2314,6 +2314,22 @@ fn merge_repeats(items: &[Expr]) -> Option<Vec<Expr>> {
     if items.len() < 2 {
         return None;
     }
+    // A query of a few words mostly repeats none: compared pair by pair, nothing allocated.
+    if items.len() <= 16 {
+        let same = |a: &Expr, b: &Expr| match (key(a), key(b)) {
+            (Some((ka, sa, la, _, _)), Some((kb, sb, lb, _, _))) => {
+                ka == kb && sa == sb && la == lb
+            }
+            _ => false,
+        };
+        let repeats = items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| items[i + 1..].iter().any(|b| same(a, b)));
+        if !repeats {
+            return None;
+        }
+    }
     let keys: Vec<_> = items.iter().map(key).collect();
     // Each group's first item, its boosts summed, and how many items it has.
     let mut groups: FxHashMap<(Kind, Scope, &Leaf), (usize, f32, usize)> = FxHashMap::default();
