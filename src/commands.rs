@@ -1200,30 +1200,29 @@ fn bench(home: &IndexHome, args: &BenchArgs) -> Result<Status> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read queries {origin}"))?;
     let (queries, mut problems) = crate::bench::read_queries(io::BufReader::new(file), &origin)?;
-    if queries.is_empty() {
-        for p in &problems {
-            eprintln!("paperdex: skipped {p}");
-        }
-        bail!("{origin}: no query could be run");
-    }
-    let opened = open_for_search(home)?;
-    let opts = crate::bench::BenchOptions {
-        runs: args.runs as usize,
-        limit: args.limit,
-        threads: usize::from(args.threads),
-    };
-    let (report, skipped) =
-        match crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts) {
-            Ok(done) => done,
-            Err(e) => {
-                // The lines that could not be read, before the error that lists those that
-                // could not be run.
-                for p in &problems {
-                    eprintln!("paperdex: skipped {p}");
-                }
-                return Err(e);
-            }
+    let ran = if queries.is_empty() {
+        // Before an index it would not use is opened (or built).
+        Err(anyhow!("{origin}: no query could be run"))
+    } else {
+        let opened = open_for_search(home)?;
+        let opts = crate::bench::BenchOptions {
+            runs: args.runs as usize,
+            limit: args.limit,
+            threads: usize::from(args.threads),
         };
+        crate::bench::run(&opened.searcher(), opened.fields, &queries, &origin, &opts)
+    };
+    let (report, skipped) = match ran {
+        Ok(done) => done,
+        Err(e) => {
+            // The lines that could not be read, before the error that lists the queries that
+            // could not be run.
+            for p in &problems {
+                eprintln!("paperdex: skipped {p}");
+            }
+            return Err(e);
+        }
+    };
     problems.extend(skipped);
     // In the file's order: lines that could not be read, then queries that could not be run,
     // each `origin:line: ...`.

@@ -764,8 +764,7 @@ impl IndexHome {
         changes.unreadable.extend(unreadable);
         // Said once, as what they are.
         let lost: HashSet<&PathBuf> = changes.emptied.iter().chain(&changes.unreadable).collect();
-        let changed = std::mem::take(&mut changes.changed);
-        changes.changed = changed.into_iter().filter(|p| !lost.contains(p)).collect();
+        changes.changed.retain(|p| !lost.contains(p));
     }
 }
 

@@ -72,6 +72,14 @@ impl Default for IngestOptions {
     }
 }
 
+impl IngestOptions {
+    /// Whether `--skip-invalid` may pass over the source at `path` whole: not one whose papers
+    /// a rebuild must keep.
+    fn may_skip(&self, path: &Path) -> bool {
+        self.skip_invalid && !self.keep_papers_of.iter().any(|p| p == path)
+    }
+}
+
 /// Default indexing budget. tantivy flushes a segment when a thread's share fills; 512 MiB keeps
 /// segments large (fewer merges, faster queries) while staying far below a laptop's memory.
 pub const DEFAULT_MEMORY_MB: usize = 512;
@@ -128,6 +136,15 @@ pub struct IngestSummary {
 impl IngestSummary {
     /// Lists a problem, while fewer than [`PROBLEMS_LISTED`] are (the first is what a run
     /// that read nothing names).
+    /// A source skipped whole under `--skip-invalid` (it cannot be read at all, or holds no
+    /// papers): always listed, however many records were listed before, as it is a whole file.
+    fn skip_source(&mut self, mut report: SourceReport, why: String) {
+        self.problems.push(why);
+        report.invalid = 1;
+        self.skipped += 1;
+        self.sources.push(report);
+    }
+
     fn list_problem(&mut self, problem: String) {
         if self.problems.len() < PROBLEMS_LISTED {
             self.problems.push(problem);
@@ -732,13 +749,9 @@ fn feed(
             Ok(records) => records,
             // A file that cannot be read at all (binary, not gzip, empty, not permitted) is one
             // more thing `--skip-invalid` skips and lists; the rest of a directory is indexed.
-            Err(e) if opts.skip_invalid && !opts.keep_papers_of.contains(&source.path) => {
+            Err(e) if opts.may_skip(&source.path) => {
                 unopened += 1;
-                // Always listed, however many records were listed before: it is a whole file.
-                summary.problems.push(format!("{e:#}"));
-                report.invalid = 1;
-                summary.skipped += 1;
-                summary.sources.push(report);
+                summary.skip_source(report, format!("{e:#}"));
                 continue;
             }
             Err(e) => return Err(e),
@@ -799,13 +812,10 @@ fn feed(
                     None => String::new(),
                 }
             );
-            if opts.skip_invalid && !opts.keep_papers_of.contains(&source.path) {
+            if opts.may_skip(&source.path) {
                 unopened += 1;
-                summary.problems.push(why);
-                report.invalid = 1;
-                summary.skipped += 1;
                 done_bytes += records.bytes_read();
-                summary.sources.push(report);
+                summary.skip_source(report, why);
                 continue;
             }
             bail!("{why}; nothing was changed");

@@ -215,6 +215,8 @@ enum LineKind<'a> {
     /// `#-N rest` or `#+N rest`: an entry line whose number has a sign. Still an entry, so its
     /// lines are not read into the abstract above.
     SignedEntry,
+    /// `| Total: N`: the header, or (after an entry) a second listing's joined on.
+    Header(u64),
     Text,
 }
 
@@ -222,8 +224,16 @@ fn classify(bytes: &[u8]) -> LineKind<'_> {
     if trim_space_start(bytes).is_empty() {
         return LineKind::Blank;
     }
+    let line = trim_space_start(bytes);
+    // Only a line that starts with `|` is read as text to look for the header: abstract lines
+    // are most of a listing.
+    if line.first() == Some(&b'|') {
+        if let Some(total) = std::str::from_utf8(line).ok().and_then(parse_header) {
+            return LineKind::Header(total);
+        }
+    }
     // Indented too: a `#N` line pasted with a tab would otherwise run into the abstract above.
-    if let Some(rest) = trim_space_start(bytes).strip_prefix(b"#") {
+    if let Some(rest) = line.strip_prefix(b"#") {
         let ends_word = |after: &[u8]| after.is_empty() || space_len(after) > 0;
         let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
         let after = &rest[digits..];
@@ -320,10 +330,7 @@ fn parse_authors(text: &str) -> Option<Vec<String>> {
 /// to five words, every word capitalised but for a particle. `We study drift; we find...` is
 /// an abstract.
 fn looks_like_names(line: &str) -> bool {
-    const PARTICLES: &[&str] = &[
-        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
-        "le", "ter", "ten", "zu", "bin", "al", "y",
-    ];
+    use crate::paper::NAME_PARTICLES as PARTICLES;
     let mut names = line.split(';').map(str::trim).filter(|n| !n.is_empty());
     let named = |name: &str| {
         let words = name.split_whitespace().count();
@@ -449,39 +456,38 @@ impl State {
             entry.error = fail(format!("entry #{number}: invalid UTF-8"));
             return None;
         };
-        if entry.authors.is_some() && parse_authors(text).is_some() {
-            entry.error = fail(format!(
-                "entry #{number} (line {}) has a second `Authors:` line; is the `#N Title` line \
-                 of the entry it starts missing?",
-                entry.line
-            ));
-            return None;
-        }
-        if let Some(authors) = entry.authors.as_mut() {
-            if entry.abstract_raw.is_empty()
-                && (entry.authors_open || text.trim_start().starts_with(';'))
-                && looks_like_names(text)
-            {
-                authors.extend(split_authors(text));
-                entry.authors_open = text.trim_end().ends_with(';');
+        match (entry.authors.as_mut(), parse_authors(text)) {
+            (Some(_), Some(_)) => {
+                entry.error = fail(format!(
+                    "entry #{number} (line {}) has a second `Authors:` line; is the `#N Title` \
+                     line of the entry it starts missing?",
+                    entry.line
+                ));
                 return None;
             }
-        }
-        if entry.authors.is_none() {
-            match parse_authors(text) {
-                Some(authors) => {
-                    // `Authors: ;` is an empty list, not the start of one.
-                    entry.authors_open = !authors.is_empty() && text.trim_end().ends_with(';');
-                    entry.authors = Some(authors);
-                }
-                None => {
-                    entry.error = fail(format!(
-                        "entry #{number} (line {}) has no `Authors:` line before its abstract",
-                        entry.line
-                    ));
+            (Some(authors), None) => {
+                if entry.abstract_raw.is_empty()
+                    && (entry.authors_open || text.trim_start().starts_with(';'))
+                    && looks_like_names(text)
+                {
+                    authors.extend(split_authors(text));
+                    entry.authors_open = text.trim_end().ends_with(';');
+                    return None;
                 }
             }
-            return None;
+            (None, Some(authors)) => {
+                // `Authors: ;` is an empty list, not the start of one.
+                entry.authors_open = !authors.is_empty() && text.trim_end().ends_with(';');
+                entry.authors = Some(authors);
+                return None;
+            }
+            (None, None) => {
+                entry.error = fail(format!(
+                    "entry #{number} (line {}) has no `Authors:` line before its abstract",
+                    entry.line
+                ));
+                return None;
+            }
         }
         if entry.abstract_raw.len() + text.len() + 1 > MAX_RECORD_BYTES {
             entry.error = fail(format!(
@@ -498,15 +504,8 @@ impl State {
         None
     }
 
-    /// Handles a non-blank line before the first entry: the header, or stray text.
+    /// Handles a line of text before the first entry: stray text, reported once a block.
     fn preamble_line(&mut self, bytes: &[u8], line: u64) -> Option<RecordError> {
-        if let Some(total) = std::str::from_utf8(bytes).ok().and_then(parse_header) {
-            match self.header_total {
-                None => self.header_total = Some(total),
-                Some(_) => self.later_header = Some(line),
-            }
-            return None;
-        }
         if self.stray_reported {
             return None;
         }
@@ -566,52 +565,50 @@ impl<R: BufRead> Iterator for ListingReader<R> {
                 }
                 Some(Ok(line)) => line,
             };
-            match classify(line.bytes) {
-                LineKind::Blank => match state.current.as_mut() {
-                    None => state.stray_reported = false,
-                    Some(entry) => entry.authors_open = false,
-                },
-                LineKind::Entry(n, rest) => {
-                    let next = match n {
-                        Some(n) => state.start_entry(n, rest, line.number, line.overlong),
-                        // Still an entry, so its lines are not taken for another's.
-                        None => Entry::failed(
-                            line.number,
-                            format!("entry number too large (at most {})", u64::MAX),
-                        ),
-                    };
-                    if let Some(done) = state.current.replace(next) {
-                        return Some(state.finish(done));
+            let next = match classify(line.bytes) {
+                LineKind::Blank => {
+                    match state.current.as_mut() {
+                        None => state.stray_reported = false,
+                        Some(entry) => entry.authors_open = false,
                     }
+                    continue;
                 }
-                LineKind::SignedEntry => {
-                    let next = Entry::failed(
-                        line.number,
-                        "entry number with a sign: an entry starts `#N Title`, N a whole \
-                         number from 0"
-                            .to_owned(),
-                    );
-                    if let Some(done) = state.current.replace(next) {
-                        return Some(state.finish(done));
+                LineKind::Header(total) => {
+                    // The header of a second listing joined on (`cat a.txt b.txt`) ends the
+                    // entry before it rather than running into its abstract.
+                    if state.header_total.is_none() && state.current.is_none() {
+                        state.header_total = Some(total);
+                        continue;
+                    }
+                    state.later_header = Some(line.number);
+                    match state.current.take() {
+                        Some(done) => return Some(state.finish(done)),
+                        None => continue,
                     }
                 }
                 LineKind::Text => {
-                    // The header of a second listing joined on (`cat a.txt b.txt`) ends the
-                    // entry before it rather than running into its abstract.
-                    if state.current.is_some()
-                        && std::str::from_utf8(line.bytes)
-                            .ok()
-                            .and_then(parse_header)
-                            .is_some()
-                    {
-                        state.later_header = Some(line.number);
-                        let done = state.current.take()?;
-                        return Some(state.finish(done));
-                    }
                     if let Some(err) = state.add_line(line.bytes, line.number, line.overlong) {
                         return Some(Err(err));
                     }
+                    continue;
                 }
+                LineKind::Entry(Some(n), rest) => {
+                    state.start_entry(n, rest, line.number, line.overlong)
+                }
+                // Still entries, so their lines are not taken for another's.
+                LineKind::Entry(None, _) => Entry::failed(
+                    line.number,
+                    format!("entry number too large (at most {})", u64::MAX),
+                ),
+                LineKind::SignedEntry => Entry::failed(
+                    line.number,
+                    "entry number with a sign: an entry starts `#N Title`, N a whole number \
+                     from 0"
+                        .to_owned(),
+                ),
+            };
+            if let Some(done) = state.current.replace(next) {
+                return Some(state.finish(done));
             }
         }
     }

@@ -88,6 +88,13 @@ pub fn author_list(names: Vec<String>) -> Vec<String> {
     authors_once(names)
 }
 
+/// The lower-case words a person's name may hold (`van der`, `de`): every other word of a name
+/// is capitalised.
+pub(crate) const NAME_PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la", "le",
+    "ter", "ten", "zu", "bin", "al", "y",
+];
+
 /// `K. Lai and D. Fox` as the two names it is. Lists split on commas keep the last two names of
 /// `A, B and C` together: 79 entries of one public collection. Each part must look like a
 /// person's name: two or more words, each capitalised but for a particle (`van der`, `de`), and
@@ -95,10 +102,6 @@ pub fn author_list(names: Vec<String>) -> Vec<String> {
 /// Computer Engineering` or `Stanford Vision and Learning Lab` is kept as written. An entry
 /// holding a whole list (`A. Smith, B. Jones and C. Lee`) is split at its commas too.
 fn names_apart(entry: &str) -> Vec<String> {
-    const PARTICLES: &[&str] = &[
-        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
-        "le", "ter", "ten", "zu", "bin", "al", "y",
-    ];
     const GROUPS: &[&str] = &[
         "Lab",
         "Laboratory",
@@ -140,7 +143,8 @@ fn names_apart(entry: &str) -> Vec<String> {
                 .first()
                 .is_some_and(|w| w.starts_with(char::is_uppercase))
             && words.iter().all(|w| {
-                (w.starts_with(char::is_uppercase) || PARTICLES.contains(w)) && !GROUPS.contains(w)
+                (w.starts_with(char::is_uppercase) || NAME_PARTICLES.contains(w))
+                    && !GROUPS.contains(w)
             })
     };
     if parts.len() > 1 && parts.iter().all(named) {

@@ -172,18 +172,19 @@ fn explicit_file(path: &Path, regular: bool) -> anyhow::Result<Source> {
 
 /// Guesses the format from the first non-blank byte: `{` is JSON Lines.
 fn sniff_kind(path: &Path, gzip: bool) -> anyhow::Result<SourceKind> {
-    let open = || File::open(path).with_context(|| format!("{}: cannot open", path.display()));
-    let mut magic = [0u8; 2];
-    // gzip whatever the name, as `open` reads it.
-    let gzip = gzip || (open()?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b]);
-    let file = open()?;
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    let read = if gzip {
-        MultiGzDecoder::new(file)
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut raw = Vec::with_capacity(SNIFF_BYTES);
+    let mut read = file.take(SNIFF_BYTES as u64).read_to_end(&mut raw);
+    // gzip whatever the name, as `open` reads it: the start inflated (a stream cut short here
+    // still gives what it holds so far).
+    let head = if gzip || raw.starts_with(&GZIP_MAGIC) {
+        let mut inflated = Vec::with_capacity(SNIFF_BYTES);
+        read = MultiGzDecoder::new(raw.as_slice())
             .take(SNIFF_BYTES as u64)
-            .read_to_end(&mut head)
+            .read_to_end(&mut inflated);
+        inflated
     } else {
-        file.take(SNIFF_BYTES as u64).read_to_end(&mut head)
+        raw
     };
     // A short or broken file still gets a kind; `open` reports what is wrong with it.
     if read.is_err() && head.is_empty() {
@@ -336,6 +337,9 @@ impl Iterator for Records {
     }
 }
 
+/// The first two bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// Opens one source for streaming.
 ///
 /// # Errors
@@ -361,7 +365,7 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut start)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    let gzip = source.gzip || start.starts_with(&[0x1f, 0x8b]);
+    let gzip = source.gzip || start.starts_with(&GZIP_MAGIC);
     let raw = BufReader::with_capacity(64 << 10, io::Cursor::new(start).chain(counting));
     let mut input: Input = if gzip {
         Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(raw)))
@@ -373,25 +377,6 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
         SourceKind::Unknown => kind_of(input.fill_buf().unwrap_or_default()),
         kind => kind,
     };
-    if source.kind != SourceKind::Listing {
-        let head = input.fill_buf().unwrap_or_default();
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let start = head.iter().position(|b| !b.is_ascii_whitespace());
-        let first_line = start.map_or(&[][..], |at| {
-            let line = &head[at..];
-            let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
-            line[..end].trim_ascii_end()
-        });
-        // An array over several lines (`[` alone, or `[{...},`): one that opens and closes
-        // on its line is one line of JSON Lines, an invalid record like any other.
-        if first_line.starts_with(b"[") && !first_line.ends_with(b"]") {
-            bail!(
-                "{}: holds a JSON array; paperdex reads JSON Lines, one object per line\nhint: `jq -c '.[]' {} > papers.jsonl` writes it so",
-                path.display(),
-                crate::render::shell_word(path)
-            );
-        }
-    }
     let reader = match kind {
         SourceKind::Listing | SourceKind::Unknown => {
             Reader::Listing(Box::new(ListingReader::new(input, &source.venue)))
@@ -401,8 +386,8 @@ pub fn open(source: &Source) -> anyhow::Result<Records> {
     Ok(Records { reader, bytes_read })
 }
 
-/// Rejects empty and binary files by looking at the buffered start of the (decompressed) input,
-/// without consuming it.
+/// Rejects empty, UTF-16 and binary files, and JSON arrays, by looking at the buffered start of
+/// the (decompressed) input, without consuming it.
 fn check_head(input: &mut Input, source: &Source, gzip: bool) -> anyhow::Result<()> {
     let path = source.path.display();
     let head = loop {
@@ -426,6 +411,23 @@ fn check_head(input: &mut Input, source: &Source, gzip: bool) -> anyhow::Result<
     let window = &head[..head.len().min(SNIFF_BYTES)];
     if window.contains(&0) {
         bail!("{path}: looks binary, not a listing or JSON Lines");
+    }
+    if source.kind != SourceKind::Listing {
+        let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let start = text.iter().position(|b| !b.is_ascii_whitespace());
+        let first_line = start.map_or(&[][..], |at| {
+            let line = &text[at..];
+            let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
+            line[..end].trim_ascii_end()
+        });
+        // An array over several lines (`[` alone, or `[{...},`): one that opens and closes
+        // on its line is one line of JSON Lines, an invalid record like any other.
+        if first_line.starts_with(b"[") && !first_line.ends_with(b"]") {
+            bail!(
+                "{path}: holds a JSON array; paperdex reads JSON Lines, one object per line\nhint: `jq -c '.[]' {} > papers.jsonl` writes it so",
+                crate::render::shell_word(&source.path)
+            );
+        }
     }
     Ok(())
 }
